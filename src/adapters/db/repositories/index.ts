@@ -1,0 +1,28 @@
+import type { Kysely } from 'kysely';
+import type { Repositories } from '../../../ports.js';
+import type { Database, DbKind } from '../schema.js';
+import { KyselyAppResultRepository } from './appresult.repository.js';
+import { KyselyAppSessionRepository } from './appsession.repository.js';
+import { KyselyGenomeRepository } from './genome.repository.js';
+import { KyselyProjectRepository } from './project.repository.js';
+import { KyselyRunRepository } from './run.repository.js';
+import { KyselySampleRepository } from './sample.repository.js';
+import { KyselyTokenRepository, KyselyUserRepository } from './user.repository.js';
+
+/** All repositories over one Kysely handle (the database, or an open transaction). */
+export function kyselyRepositories(db: Kysely<Database>, kind: DbKind, now: () => string): Repositories {
+  return {
+    users: new KyselyUserRepository(db, now),
+    tokens: new KyselyTokenRepository(db, now),
+    projects: new KyselyProjectRepository(db, now),
+    appSessions: new KyselyAppSessionRepository(db, now, kind),
+    appResults: new KyselyAppResultRepository(db, now),
+    samples: new KyselySampleRepository(db, now),
+    runs: new KyselyRunRepository(db, now),
+    genomes: new KyselyGenomeRepository(db),
+    transaction: (work) =>
+      db.isTransaction
+        ? work(kyselyRepositories(db, kind, now))
+        : db.transaction().execute((trx) => work(kyselyRepositories(trx, kind, now))),
+  };
+}

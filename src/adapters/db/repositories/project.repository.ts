@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import type { Page, PageRequest, Project } from '../../../domain/index.js';
+import type { ProjectFilter, ProjectRepository, ProjectSort } from '../../../ports.js';
+import { isUniqueViolation } from '../connect.js';
+import type { Database } from '../schema.js';
+import { countAll, orderAndPage, ownerRef, pageOf, toId } from './common.js';
+
+const SORT_COLUMNS: Record<ProjectSort, string> = { Id: 'p.id', Name: 'p.name', DateCreated: 'p.created_at' };
+
+export class KyselyProjectRepository implements ProjectRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => string,
+  ) {}
+
+  private select() {
+    return this.db
+      .selectFrom('projects as p')
+      .innerJoin('users as u', 'u.id', 'p.owner_id')
+      .selectAll('p')
+      .select(['u.name as owner_name', 'u.email as owner_email']);
+  }
+
+  async insert(input: { ownerId: string; name: string; description: string }): Promise<Project | undefined> {
+    const at = this.now();
+    try {
+      const { id } = await this.db
+        .insertInto('projects')
+        .values({ owner_id: input.ownerId, name: input.name, description: input.description, created_at: at, modified_at: at })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return await this.findById(toId(id));
+    } catch (error) {
+      if (isUniqueViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async findById(id: string): Promise<Project | undefined> {
+    const row = await this.select().where('p.id', '=', id).executeTakeFirst();
+    return row && mapProject(row);
+  }
+
+  async findByOwnerAndName(ownerId: string, name: string): Promise<Project | undefined> {
+    const row = await this.select().where('p.owner_id', '=', ownerId).where('p.name', '=', name).executeTakeFirst();
+    return row && mapProject(row);
+  }
+
+  async listByOwner(ownerId: string, filter: ProjectFilter, page: PageRequest<ProjectSort>): Promise<Page<Project>> {
+    let base = this.db.selectFrom('projects as p').where('p.owner_id', '=', ownerId);
+    if (filter.name !== undefined) base = base.where('p.name', '=', filter.name);
+    if (filter.ids !== undefined) {
+      if (filter.ids.length === 0) return { items: [], totalCount: 0 };
+      base = base.where('p.id', 'in', [...filter.ids]);
+    }
+    const rows = orderAndPage(
+      base.innerJoin('users as u', 'u.id', 'p.owner_id').selectAll('p').select(['u.name as owner_name', 'u.email as owner_email']),
+      page,
+      SORT_COLUMNS,
+      'p.id',
+    ).execute();
+    return pageOf(base.select(countAll).executeTakeFirst(), rows, mapProject);
+  }
+}
+
+function mapProject(r: {
+  id: number | string;
+  owner_id: number | string;
+  owner_name: string;
+  owner_email: string;
+  name: string;
+  description: string;
+  created_at: string;
+  modified_at: string;
+  total_size: number | string;
+}): Project {
+  return {
+    id: toId(r.id),
+    ownerId: toId(r.owner_id),
+    owner: ownerRef(r),
+    name: r.name,
+    description: r.description,
+    createdAt: r.created_at,
+    modifiedAt: r.modified_at,
+    totalSize: Number(r.total_size),
+  };
+}

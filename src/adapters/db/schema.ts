@@ -1,0 +1,136 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes. Ids are int64 (SQLite INTEGER PRIMARY KEY, PostgreSQL bigint identity; the pg
+ * driver hands int8 back as a string, better-sqlite3 as a number: rows are mapped through
+ * String()/Number()). Times are millisecond ISO-8601 text, fixed width, so text order is time
+ * order on both databases (docs/adr/0001-portable-schema.md). Booleans are 0/1 integers.
+ */
+type Id = Generated<number | string>;
+type Ref = number | string;
+type Int = number | string;
+
+export interface UsersTable {
+  id: Id;
+  email: string;
+  name: string;
+  is_admin: number;
+  created_at: string;
+  last_active_at: string;
+}
+
+export interface AccessTokensTable {
+  id: Id;
+  user_id: Ref;
+  token_hash: string;
+  scope: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface ProjectsTable {
+  id: Id;
+  owner_id: Ref;
+  name: string;
+  description: string;
+  created_at: string;
+  modified_at: string;
+  total_size: Generated<Int>;
+}
+
+export interface AppSessionsTable {
+  id: Id;
+  owner_id: Ref;
+  application_id: string;
+  name: string;
+  status: string;
+  status_summary: string;
+  project_id: Ref | null;
+  created_at: string;
+  modified_at: string;
+  completed_at: string | null;
+  total_size: Generated<Int>;
+}
+
+export interface AppResultsTable {
+  id: Id;
+  project_id: Ref;
+  owner_id: Ref;
+  appsession_id: Ref;
+  name: string;
+  description: string;
+  genome_id: Ref | null;
+  refs: string | null;
+  created_at: string;
+  modified_at: string;
+  total_size: Generated<Int>;
+}
+
+export interface SamplesTable {
+  id: Id;
+  project_id: Ref;
+  owner_id: Ref;
+  appsession_id: Ref;
+  run_id: Ref | null;
+  name: string;
+  description: string;
+  sample_id: string;
+  sample_number: number | null;
+  experiment_name: string | null;
+  num_reads_raw: Int | null;
+  num_reads_pf: Int | null;
+  read1: number | null;
+  read2: number | null;
+  is_paired_end: number | null;
+  genome_id: Ref | null;
+  refs: string | null;
+  created_at: string;
+  modified_at: string;
+  total_size: Generated<Int>;
+}
+
+export interface RunsTable {
+  id: Id;
+  owner_id: Ref;
+  name: string;
+  experiment_name: string;
+  number: number | null;
+  status: string;
+  platform_name: string | null;
+  instrument_name: string | null;
+  instrument_type: string | null;
+  instrument_serial_number: string | null;
+  flowcell_barcode: string | null;
+  reagent_barcode: string | null;
+  workflow: string | null;
+  num_cycles_read1: number | null;
+  num_cycles_read2: number | null;
+  num_cycles_index1: number | null;
+  num_cycles_index2: number | null;
+  created_at: string;
+  modified_at: string;
+  upload_started_at: string | null;
+  upload_completed_at: string | null;
+  total_size: Int;
+}
+
+export interface GenomesTable {
+  id: Ref;
+  species_name: string;
+  source: string;
+  build: string;
+  display_name: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  access_tokens: AccessTokensTable;
+  projects: ProjectsTable;
+  appsessions: AppSessionsTable;
+  appresults: AppResultsTable;
+  samples: SamplesTable;
+  runs: RunsTable;
+  genomes: GenomesTable;
+}
+
+export type DbKind = 'sqlite' | 'postgres';

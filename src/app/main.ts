@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { runCli, type CliRuntime } from '../cli/index.js';
+import { openHub } from './hub.js';
+import { VERSION, openApiDocument, startServer } from './server.js';
+
+/** The composition root's entry point: the only place that reads process.env and argv. */
+const runtime: CliRuntime = {
+  env: process.env,
+  cwd: process.cwd(),
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  openHub,
+  startServer,
+  openApiDocument,
+  untilStopped: () =>
+    new Promise((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+    }),
+};
+
+const code = await runCli(process.argv.slice(2), runtime, VERSION);
+process.exitCode = code;

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/index.js';
+import { buildHttpApp } from '../http/app.js';
+import { openHub, type Hub } from './hub.js';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface RunningServer {
+  hub: Hub;
+  app: FastifyInstance;
+  url: string;
+  /** Set on the very first start: the admin user's token, printed once. */
+  adminToken: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Opens the hub, creates the admin on first start, and listens. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const hub = await openHub(config);
+  try {
+    const admin = await hub.services.auth.bootstrapAdmin();
+    const app = await buildHttpApp({
+      services: hub.services,
+      publicUrl: config.publicUrl,
+      version: VERSION,
+      logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    return {
+      hub,
+      app,
+      url: `http://${host}:${port}`,
+      adminToken: admin?.token,
+      close: async () => {
+        await app.close();
+        await hub.close();
+      },
+    };
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
+}
+
+/** The OpenAPI document, built from the route schemas without opening a database. */
+export async function openApiDocument(): Promise<unknown> {
+  // Routes only touch services when a request comes in; none will.
+  const app = await buildHttpApp({ services: {} as Hub['services'], version: VERSION });
+  await app.ready();
+  const doc = app.swagger();
+  await app.close();
+  return doc;
+}

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.js';
+import type { Services } from '../../services/index.js';
+import { CliError, type CliRuntime } from '../runtime.js';
+
+/** Local administration against the configured database, without HTTP. */
+export function adminCommand(program: Command, rt: CliRuntime): void {
+  const admin = program
+    .command('admin')
+    .description('administer the hub directly (same --data-dir / DATABASE_URL settings as serve)')
+    .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)');
+
+  const withServices = async <T>(cmd: Command, work: (services: Services) => Promise<T>): Promise<T> => {
+    const flags = cmd.optsWithGlobals() as { dataDir?: string };
+    const config = loadConfig({ env: rt.env, flags: { dataDir: flags.dataDir }, cwd: rt.cwd });
+    const hub = await rt.openHub(config);
+    try {
+      return await work(hub.services);
+    } finally {
+      await hub.close();
+    }
+  };
+
+  const user = admin.command('user').description('manage users');
+  user
+    .command('create')
+    .description("create a user; prints the new user's id")
+    .requiredOption('--email <email>', 'email address (the login)')
+    .requiredOption('--name <name>', 'display name')
+    .option('--admin', 'make the user an administrator')
+    .action(async (opts: { email: string; name: string; admin?: boolean }, cmd: Command) => {
+      const created = await withServices(cmd, (s) =>
+        s.auth.createUser({ email: opts.email, name: opts.name, isAdmin: opts.admin ?? false }),
+      );
+      rt.out(created.id);
+    });
+
+  const token = admin.command('token').description('manage access tokens');
+  token
+    .command('create')
+    .description('create an access token for a user; prints the token and nothing else')
+    .requiredOption('--email <email>', "the user's email")
+    .option('--scope <scope>', 'BaseSpace scope, e.g. "browse global, read project 12" (default: full access)')
+    .action(async (opts: { email: string; scope?: string }, cmd: Command) => {
+      const issued = await withServices(cmd, async (s) => {
+        const found = await s.auth.findUserByEmail(opts.email);
+        if (!found) throw new CliError(`no user with email '${opts.email}'`);
+        return s.auth.createToken(found.id, opts.scope);
+      });
+      rt.out(issued.token);
+    });
+}

@@ -1,0 +1,2 @@
+export { buildProgram, runCli } from './program.js';
+export { CliError, type CliRuntime } from './runtime.js';

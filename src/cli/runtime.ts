@@ -1,0 +1,26 @@
+import type { Config, ConfigInput } from '../config/index.js';
+import type { Services } from '../services/index.js';
+
+/** What the CLI needs from the composition root (app/), so cli/ never imports adapters. */
+export interface CliRuntime {
+  env: ConfigInput['env'];
+  cwd: string;
+  out(line: string): void;
+  err(line: string): void;
+  openHub(config: Config): Promise<{ services: Services; close(): Promise<void> }>;
+  startServer(config: Config): Promise<{ url: string; adminToken: string | undefined; close(): Promise<void> }>;
+  openApiDocument(): Promise<unknown>;
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  untilStopped(): Promise<string>;
+}
+
+/** Thrown by commands for a clean, non-zero exit with one line on stderr. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The one error type of seqhub. Thrown anywhere; only the HTTP error plugin renders it as the
+ * BaseSpace envelope (`ResponseStatus.ErrorCode`, `Message`).
+ */
+export const ErrorCodes = {
+  BadRequest: { status: 400, doc: 'A parameter or the body is malformed or out of range.' },
+  Unauthorized: { status: 401, doc: 'The access token is missing, unknown or revoked.' },
+  Forbidden: { status: 403, doc: "The token's scope does not grant the access needed." },
+  NotFound: { status: 404, doc: 'No such resource, or it is not visible to the caller.' },
+  MethodNotAllowed: { status: 405, doc: 'The path exists but not with this HTTP method.' },
+  Conflict: { status: 409, doc: 'The request conflicts with the current state of a resource.' },
+  PayloadTooLarge: { status: 413, doc: 'The request body is larger than the endpoint accepts.' },
+  UnsupportedMediaType: { status: 415, doc: 'The Content-Type of the body is not accepted here.' },
+  InternalServerError: { status: 500, doc: 'A bug: reported, logged with the request id.' },
+  'BASESPACE.USERS.USER_ID_NOT_VALID': {
+    status: 400,
+    doc: "users/{id} with an id other than 'current' or the caller's own id.",
+  },
+  'BASESPACE.APPSESSIONS.STATUS_INVALID': {
+    status: 400,
+    doc: 'Unknown AppSession status, or a transition the status rules forbid.',
+  },
+  'BASESPACE.APPSESSIONS.NOT_WORKABLE': {
+    status: 409,
+    doc: 'The AppSession is Complete or Aborted: nothing can be added to it or changed.',
+  },
+  'BASESPACE.REFERENCES.NOT_RESOLVED': {
+    status: 409,
+    doc: 'A well-formed reference (HrefContent, HrefGenome, HrefAppSession) names nothing the caller can see.',
+  },
+} as const satisfies Record<string, { status: number; doc: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, httpStatus: number = ErrorCodes[code].status) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+}
+
+export const badRequest = (message: string): AppError => new AppError('BadRequest', message);
+export const notFound = (message: string): AppError => new AppError('NotFound', message);
+export const forbidden = (message: string): AppError => new AppError('Forbidden', message);

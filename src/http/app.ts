@@ -1,0 +1,116 @@
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Services } from '../services/index.js';
+import { installAuth } from './plugins/auth.js';
+import { caseInsensitiveParams } from './plugins/case-insensitive.js';
+import { installErrorHandling } from './plugins/error-envelope.js';
+import { appResultRoutes } from './routes/appresults.routes.js';
+import { appSessionRoutes } from './routes/appsessions.routes.js';
+import { genomeRoutes } from './routes/genomes.routes.js';
+import { projectRoutes } from './routes/projects.routes.js';
+import { runRoutes } from './routes/runs.routes.js';
+import { userRoutes } from './routes/users.routes.js';
+import { ErrorEnvelope } from './schemas/common.schema.js';
+
+export interface HttpOptions {
+  services: Services;
+  /** Absolute origin clients use, when it differs from what requests show (behind a proxy). */
+  publicUrl?: string | undefined;
+  logger?: FastifyServerOptions['logger'];
+  trustProxy?: boolean;
+  version: string;
+}
+
+/**
+ * JSON request bodies are small metadata objects; 1 MiB is far above any legitimate one and
+ * keeps a hostile body from costing memory. File uploads (their own routes) stream instead.
+ */
+const JSON_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Query strings are strings, so their validator coerces (`Limit=10` -> 10); bodies are JSON and
+ * are validated strictly, so a wrong type is a 400 rather than a silent conversion.
+ */
+function validators(app: FastifyInstance): void {
+  const common = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false } as const;
+  const coercing = new Ajv({ ...common, coerceTypes: 'array' });
+  const strict = new Ajv({ ...common, coerceTypes: false });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema as object),
+  );
+}
+
+function bodyParsers(app: FastifyInstance): void {
+  // The SDKs send `Content-Type: application/json` with an empty body on some POSTs: that is {}.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') return done(null, {});
+    return json(request, body as string, done);
+  });
+  // Anything else is accepted only when empty (`POST files/{id}?uploadstatus=complete` style).
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    const error = new Error(`Unsupported Content-Type '${request.headers['content-type'] ?? ''}': send application/json or a form`) as Error & { statusCode: number };
+    error.statusCode = 415;
+    return done(error, undefined);
+  });
+}
+
+export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: JSON_BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  validators(app);
+  installErrorHandling(app);
+  await app.register(formbody);
+  bodyParsers(app);
+  caseInsensitiveParams(app);
+  installAuth(app, options.services);
+  app.addSchema(ErrorEnvelope);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'seqhub BaseSpace v1pre3 API',
+        version: options.version,
+        description: 'Self-hosted sequencing data hub speaking the Illumina BaseSpace v1pre3 API.',
+      },
+      components: {
+        securitySchemes: {
+          accessToken: { type: 'apiKey', in: 'header', name: 'x-access-token' },
+          bearer: { type: 'http', scheme: 'bearer' },
+          accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token' },
+        },
+      },
+      security: [{ accessToken: [] }, { bearer: [] }, { accessTokenQuery: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  const deps = { services: options.services, publicUrl: options.publicUrl };
+  await app.register(
+    async (v1) => {
+      await v1.register(userRoutes, deps);
+      await v1.register(projectRoutes, deps);
+      await v1.register(appSessionRoutes, deps);
+      await v1.register(appResultRoutes, deps);
+      await v1.register(runRoutes, deps);
+      await v1.register(genomeRoutes, deps);
+    },
+    { prefix: '/v1pre3' },
+  );
+
+  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { auth: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,75 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ErrorCodes, type ErrorCode } from '../../domain/index.js';
+
+/** Renders every error as the BaseSpace envelope (spec 1.7). The only place that does. */
+export function errorEnvelope(code: string, message: string) {
+  return {
+    ResponseStatus: { ErrorCode: code, Message: message },
+    Notifications: [{ Type: 'error', Item: message }],
+  };
+}
+
+/** Fastify's own 4xx errors, mapped to our codes by HTTP status. */
+const BY_STATUS: Record<number, ErrorCode> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+};
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `querystring/Limit must be <= 1024` -> `Invalid Limit: must be <= 1024`, naming the field. */
+function validationMessage(error: FastifyError): string {
+  const first = (error.validation as AjvError[] | undefined)?.[0];
+  if (!first) return error.message;
+  const context = (error as { validationContext?: string }).validationContext ?? '';
+  const field =
+    first.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
+    (first.keyword === 'required' ? String(first.params.missingProperty) : context);
+  const where = context === 'querystring' ? 'query parameter' : context === 'params' ? 'path parameter' : 'body field';
+  if (first.keyword === 'required') return `Missing required ${where} ${field}`;
+  if (first.keyword === 'enum') {
+    const allowed = (first.params.allowedValues as unknown[] | undefined)?.join(', ');
+    return `Invalid ${where} ${field}: must be one of ${allowed}`;
+  }
+  if (!first.instancePath && context === 'body') return `Invalid request body: ${first.message ?? 'malformed'}`;
+  return `Invalid ${where} ${field}: ${first.message ?? 'malformed'}`;
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError) {
+      return reply.status(error.httpStatus).send(errorEnvelope(error.code, error.message));
+    }
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      return reply.status(400).send(errorEnvelope('BadRequest', validationMessage(fe)));
+    }
+    const status = fe.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const code = BY_STATUS[status] ?? 'BadRequest';
+      const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError' ? `Malformed JSON body: ${fe.message}` : fe.message;
+      return reply.status(status in BY_STATUS ? status : 400).send(errorEnvelope(code, message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply
+      .status(500)
+      .send(errorEnvelope('InternalServerError', `Internal error; quote request id ${request.id} when reporting it`));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorEnvelope('NotFound', `No such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+  });
+}
+
+export const ErrorCodeList = Object.keys(ErrorCodes) as ErrorCode[];

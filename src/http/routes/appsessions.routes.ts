@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import * as present from '../presenters/resources.presenter.js';
+import { Envelope, IdParams, ListEnvelope, ListQuery, ProjectSorts, errorResponses } from '../schemas/common.schema.js';
+import { AppResultCompact, AppSession, AppSessionCompact } from '../schemas/resources.schema.js';
+import { UpdateAppSessionBody } from '../schemas/requests.schema.js';
+import type { RouteDeps } from './deps.js';
+import { ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
+
+export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services, publicUrl }) => {
+  const tags = ['AppSessions'];
+
+  app.get(
+    '/appsessions/:id',
+    { schema: { tags, params: IdParams, response: { 200: Envelope(AppSession), ...errorResponses } } },
+    async (request) => {
+      const session = await services.appSessions.get(request.principal, request.params.id);
+      return ok(present.appSession(session, [], presentContext(request, publicUrl)));
+    },
+  );
+
+  app.post(
+    '/appsessions/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Set Status and/or StatusSummary (JSON or form body, any key case)',
+        params: IdParams,
+        body: UpdateAppSessionBody,
+        response: { 200: Envelope(AppSession), ...errorResponses, 409: { $ref: 'ErrorEnvelope#' } },
+      },
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      const session = await services.appSessions.update(request.principal, request.params.id, {
+        status: body.Status,
+        statusSummary: body.StatusSummary,
+      });
+      return ok(present.appSession(session, [], presentContext(request, publicUrl)));
+    },
+  );
+
+  app.get(
+    '/appsessions/:id/appresults',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        querystring: ListQuery(ProjectSorts),
+        response: { 200: ListEnvelope(AppResultCompact), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const page = pageRequest(request.query, 'Id');
+      const result = await services.appSessions.appResults(request.principal, request.params.id, page);
+      const sessions = await services.appSessions.byIds(result.items.map((r) => r.appSessionId));
+      return okList(result, page, (r) => present.appResultCompact(r, sessions.get(r.appSessionId)));
+    },
+  );
+
+  app.get(
+    '/users/:id/appsessions',
+    {
+      schema: {
+        tags,
+        summary: "The caller's AppSessions ('Analyses')",
+        params: IdParams,
+        querystring: Type.Object({
+          ...ListQuery(ProjectSorts).properties,
+          Statuses: Type.Optional(Type.String({ maxLength: 256, description: 'Comma list of statuses' })),
+          Status: Type.Optional(Type.String({ maxLength: 256, description: 'Alias of Statuses (C# SDK)' })),
+        }),
+        response: { 200: ListEnvelope(AppSessionCompact), ...errorResponses },
+      },
+    },
+    async (request) => {
+      services.users.byId(request.principal, request.params.id);
+      const page = pageRequest(request.query, 'Id');
+      const statuses = parseStatuses(request.query.Statuses ?? request.query.Status);
+      const result = await services.appSessions.list(request.principal, { statuses }, page);
+      return okList(result, page, present.appSessionCompact);
+    },
+  );
+};

@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify';
+import {
+  AppSessionStatuses,
+  DEFAULT_LIMIT,
+  badRequest,
+  type AppSessionStatus,
+  type Page,
+  type PageRequest,
+  type SortDir,
+} from '../../domain/index.js';
+import type { PresentContext } from '../presenters/context.js';
+
+/** One object in the v1 envelope. */
+export const ok = <T>(response: T) => ({ Response: response, ResponseStatus: {}, Notifications: [] as unknown[] });
+
+/** One page in the v1 list envelope (spec 1.6): DisplayedCount is always Items.length. */
+export function okList<T, W>(page: Page<T>, request: PageRequest, present: (item: T) => W) {
+  const items = page.items.map(present);
+  return ok({
+    Items: items,
+    DisplayedCount: items.length,
+    TotalCount: page.totalCount,
+    Offset: request.offset,
+    Limit: request.limit,
+    SortDir: request.sortDir,
+    SortBy: request.sortBy,
+  });
+}
+
+/** Paging from a validated query; SortBy defaults to Id ascending (spec 1.6, UNCONFIRMED default). */
+export function pageRequest<S extends string>(
+  query: { Offset?: number; Limit?: number; SortBy?: S; SortDir?: SortDir },
+  defaultSort: S,
+): PageRequest<S> {
+  return {
+    offset: query.Offset ?? 0,
+    limit: query.Limit ?? DEFAULT_LIMIT,
+    sortBy: query.SortBy ?? defaultSort,
+    sortDir: query.SortDir ?? 'Asc',
+  };
+}
+
+/** `Statuses=complete,Running`: comma list, case-insensitive (spec 1.6). */
+export function parseStatuses(raw: string | undefined): AppSessionStatus[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return raw.split(',').map((part) => {
+    const found = AppSessionStatuses.find((s) => s.toLowerCase() === part.trim().toLowerCase());
+    if (!found) throw badRequest(`Invalid query parameter Statuses: '${part.trim().slice(0, 40)}' is not one of ${AppSessionStatuses.join(', ')}`);
+    return found;
+  });
+}
+
+/** Where this hub is, as the client reached it, unless configured. */
+export function presentContext(request: FastifyRequest, publicUrl: string | undefined): PresentContext {
+  return { origin: publicUrl ?? `${request.protocol}://${request.host}` };
+}

@@ -1,0 +1,71 @@
+import { Type, type TSchema } from 'typebox';
+import { MAX_LIMIT, SortDirs } from '../../domain/index.js';
+
+/** A string enum with a readable JSON Schema (`enum`), not an anyOf of consts. */
+export const StringEnum = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+export const Id = Type.String({ description: 'Decimal id, carried as a string', examples: ['21646627'] });
+export const Href = Type.String({ description: 'Relative, version-prefixed href, e.g. v1pre3/projects/1' });
+export const DateTime = Type.String({
+  description: '.NET-style ISO-8601 with 7 fractional digits, e.g. 2015-04-13T15:58:40.0000000Z',
+});
+
+/** `ResponseStatus` is `{}` on success: a Message there makes the Python SDK raise. */
+const EmptyStatus = Type.Object({}, { additionalProperties: false });
+
+/** The v1 envelope around one object (spec 1.5). */
+export const Envelope = <T extends TSchema>(response: T) =>
+  Type.Object({
+    Response: response,
+    ResponseStatus: EmptyStatus,
+    Notifications: Type.Array(Type.Unknown()),
+  });
+
+/** The v1 list envelope (spec 1.6). */
+export const ListEnvelope = <T extends TSchema>(item: T) =>
+  Envelope(
+    Type.Object({
+      Items: Type.Array(item),
+      DisplayedCount: Type.Integer(),
+      TotalCount: Type.Integer(),
+      Offset: Type.Integer(),
+      Limit: Type.Integer(),
+      SortDir: Type.String(),
+      SortBy: Type.String(),
+    }),
+  );
+
+/** Error envelope: `Response` omitted, `ResponseStatus.ErrorCode` + `Message` (spec 1.7). */
+export const ErrorEnvelope = Type.Object(
+  {
+    ResponseStatus: Type.Object({ ErrorCode: Type.String(), Message: Type.String() }),
+    Notifications: Type.Array(Type.Object({ Type: Type.String(), Item: Type.String() })),
+  },
+  { $id: 'ErrorEnvelope', description: 'BaseSpace error envelope' },
+);
+
+/** Paging and sorting parameters of a list with the given SortBy values (spec 1.6). */
+export const ListQuery = <S extends readonly string[]>(sortBy: S) =>
+  Type.Object({
+    Offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Start index, default 0' })),
+    Limit: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_LIMIT, description: `Page size, default 10, at most ${MAX_LIMIT}` }),
+    ),
+    SortBy: Type.Optional(StringEnum(sortBy, { description: 'Default Id' })),
+    SortDir: Type.Optional(StringEnum(SortDirs, { description: 'Default Asc' })),
+  });
+
+export const ProjectSorts = ['Id', 'Name', 'DateCreated'] as const;
+export const RunSorts = ['Id', 'DateCreated', 'DateModified', 'ExperimentName', 'Status', 'TotalSize'] as const;
+export const GenomeSorts = ['Id', 'SpeciesName', 'Build'] as const;
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+/** Responses every authenticated route can give, for the OpenAPI document. */
+export const errorResponses = {
+  400: { $ref: 'ErrorEnvelope#' },
+  401: { $ref: 'ErrorEnvelope#' },
+  403: { $ref: 'ErrorEnvelope#' },
+  404: { $ref: 'ErrorEnvelope#' },
+} as const;

@@ -1,0 +1,174 @@
+import { Type } from 'typebox';
+import { DateTime, Href, Id } from './common.schema.js';
+
+/** Wire shapes of the v1pre3 resources (spec 2). Optional fields are omitted, never null. */
+const opt = Type.Optional;
+
+export const UserCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  GravatarUrl: opt(Type.String()),
+  DateCreated: opt(DateTime),
+});
+
+export const User = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  Email: Type.String(),
+  GravatarUrl: Type.String(),
+  DateCreated: DateTime,
+  DateLastActive: DateTime,
+  HrefRuns: Href,
+  HrefProjects: Href,
+});
+
+export const ProjectCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  Description: opt(Type.String()),
+  UserOwnedBy: UserCompact,
+  DateCreated: DateTime,
+  DateModified: opt(DateTime),
+  HasCollaborators: opt(Type.Boolean()),
+  TotalSize: opt(Type.Integer()),
+});
+
+export const Project = Type.Object({
+  ...ProjectCompact.properties,
+  HrefSamples: Href,
+  HrefAppResults: Href,
+  HrefBaseSpaceUI: Type.String(),
+});
+
+export const ApplicationCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+});
+
+export const AppSessionCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  Application: ApplicationCompact,
+  UserCreatedBy: UserCompact,
+  Status: Type.String(),
+  StatusSummary: Type.String(),
+  DateCreated: DateTime,
+  ModifiedOn: DateTime,
+  DateCompleted: opt(DateTime),
+  TotalSize: Type.Integer(),
+  QcStatus: opt(Type.String()),
+});
+
+export const Reference = Type.Object({
+  Rel: Type.String(),
+  Type: Type.String(),
+  Href: Href,
+  HrefContent: Href,
+  Content: opt(Type.Unknown()),
+});
+
+export const AppSession = Type.Object({
+  ...AppSessionCompact.properties,
+  OriginatingUri: opt(Type.String()),
+  References: Type.Array(Reference),
+  HrefAppResults: Href,
+  RunningDuration: opt(Type.Integer()),
+});
+
+export const AppResultCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  Status: Type.String(),
+  StatusSummary: Type.String(),
+  DateCreated: DateTime,
+  UserOwnedBy: UserCompact,
+  TotalSize: Type.Integer(),
+  AppSession: opt(AppSessionCompact),
+});
+
+export const AppResult = Type.Object({
+  ...AppResultCompact.properties,
+  Description: Type.String(),
+  HrefFiles: Href,
+  HrefGenome: opt(Href),
+  References: Type.Array(Reference),
+  Projects: opt(Type.Array(ProjectCompact)),
+});
+
+export const SampleCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  SampleId: Type.String(),
+  Status: Type.String(),
+  StatusSummary: Type.String(),
+  DateCreated: DateTime,
+  UserOwnedBy: UserCompact,
+  TotalSize: Type.Integer(),
+  References: opt(Type.Array(Reference)),
+});
+
+export const Sample = Type.Object({
+  ...SampleCompact.properties,
+  Description: opt(Type.String()),
+  HrefGenome: opt(Href),
+  SampleNumber: opt(Type.Integer()),
+  ExperimentName: opt(Type.String()),
+  HrefFiles: Href,
+  AppSession: AppSessionCompact,
+  IsPairedEnd: opt(Type.Boolean()),
+  Read1: opt(Type.Integer()),
+  Read2: opt(Type.Integer()),
+  NumReadsRaw: opt(Type.Integer()),
+  NumReadsPF: opt(Type.Integer()),
+  Projects: Type.Array(ProjectCompact),
+});
+
+export const RunCompact = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  Number: opt(Type.Integer()),
+  ExperimentName: Type.String(),
+  Status: Type.String(),
+  DateCreated: DateTime,
+  DateModified: DateTime,
+  UserOwnedBy: UserCompact,
+  ReagentBarcode: opt(Type.String()),
+  FlowcellBarcode: opt(Type.String()),
+  TotalSize: Type.Integer(),
+  PlatformName: opt(Type.String()),
+  NumCyclesRead1: opt(Type.Integer()),
+  NumCyclesRead2: opt(Type.Integer()),
+  NumCyclesIndex1: opt(Type.Integer()),
+  NumCyclesIndex2: opt(Type.Integer()),
+});
+
+export const Run = Type.Object({
+  ...RunCompact.properties,
+  HrefFiles: Href,
+  HrefSamples: Href,
+  HrefBaseSpaceUI: Type.String(),
+  UserUploadedBy: UserCompact,
+  DateUploadStarted: opt(DateTime),
+  DateUploadCompleted: opt(DateTime),
+  Workflow: opt(Type.String()),
+  InstrumentName: opt(Type.String()),
+  InstrumentType: opt(Type.String()),
+  InstrumentSerialNumber: opt(Type.String()),
+});
+
+export const Genome = Type.Object({
+  Id,
+  Href,
+  SpeciesName: Type.String(),
+  Source: Type.String(),
+  Build: Type.String(),
+  DisplayName: Type.String(),
+});

@@ -1,0 +1,79 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AppError,
+  FULL_ACCESS_SCOPE,
+  badRequest,
+  formatScope,
+  parseScope,
+  validName,
+  type User,
+} from '../domain/index.js';
+import type { Clock, Repositories } from '../ports.js';
+import type { Principal } from './principal.js';
+
+/** BaseSpace tokens are 32 lower-case hex characters (spec 1.2); we keep the same look. */
+const TOKEN_BYTES = 16;
+/** DateLastActive is refreshed at most this often, so reads do not turn into writes. */
+const LAST_ACTIVE_RESOLUTION_MS = 60_000;
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** Users, tokens, and turning a presented token into a {@link Principal}. */
+export class AuthService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock: Clock,
+  ) {}
+
+  async createUser(input: { email: string; name: string; isAdmin?: boolean }): Promise<User> {
+    const email = normalizeEmail(input.email);
+    const name = validName(input.name, 'name');
+    if (await this.repos.users.findByEmail(email)) {
+      throw new AppError('Conflict', `A user with email '${email}' already exists`);
+    }
+    return this.repos.users.create({ email, name, isAdmin: input.isAdmin ?? false });
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    return this.repos.users.findByEmail(normalizeEmail(email));
+  }
+
+  /** Issues a new token. Only its hash is stored; the token itself is returned once. */
+  async createToken(userId: string, scopeText: string = FULL_ACCESS_SCOPE): Promise<{ token: string; scope: string }> {
+    const scope = formatScope(parseScope(scopeText));
+    const token = randomBytes(TOKEN_BYTES).toString('hex');
+    await this.repos.tokens.create({ userId, tokenHash: hashToken(token), scope });
+    return { token, scope };
+  }
+
+  /** First start: when there are no users yet, creates the admin and a full-access token. */
+  async bootstrapAdmin(): Promise<{ user: User; token: string } | undefined> {
+    if ((await this.repos.users.count()) > 0) return undefined;
+    const user = await this.createUser({ email: 'admin@localhost', name: 'Administrator', isAdmin: true });
+    const { token } = await this.createToken(user.id);
+    return { user, token };
+  }
+
+  /** The principal for a presented token, or a 401. */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new AppError('Unauthorized', 'An access token is required: send x-access-token, Authorization: Bearer, or access_token');
+    const found = await this.repos.tokens.findByHash(hashToken(token));
+    if (!found) throw new AppError('Unauthorized', 'The access token is not valid');
+    const now = this.clock.now();
+    if (now.getTime() - Date.parse(found.user.lastActiveAt) > LAST_ACTIVE_RESOLUTION_MS) {
+      const at = now.toISOString();
+      await this.repos.users.touch(found.user.id, at);
+      found.user.lastActiveAt = at;
+    }
+    return { user: found.user, scope: parseScope(found.token.scope), tokenId: found.token.id };
+  }
+}
+
+function normalizeEmail(raw: string): string {
+  const email = raw.trim().toLowerCase();
+  // Deliberately loose: one @, something either side, no spaces or control characters.
+  if (!/^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+$/.test(email) || email.length > 254) {
+    throw badRequest(`'${raw.slice(0, 64)}' is not a valid email address`);
+  }
+  return email;
+}

@@ -1,0 +1,43 @@
+import type { Clock, Repositories } from '../ports.js';
+import { AccessService } from './access.service.js';
+import { AppResultService } from './appresult.service.js';
+import { AppSessionService } from './appsession.service.js';
+import { AuthService } from './auth.service.js';
+import { GenomeService } from './genome.service.js';
+import { ProjectService } from './project.service.js';
+import { RunService } from './run.service.js';
+import { SampleService } from './sample.service.js';
+import { UserService } from './user.service.js';
+
+export type { Principal } from './principal.js';
+export { hashToken } from './auth.service.js';
+export type { NewAppResultInput } from './appresult.service.js';
+export type { NewSampleInput } from './sample.service.js';
+export type { ExpandedReference, ReferenceInput, ReferencedContent } from './references.js';
+export type { AppResultView } from './appresult.service.js';
+export type { SampleView } from './sample.service.js';
+
+export interface Services {
+  auth: AuthService;
+  users: UserService;
+  projects: ProjectService;
+  appSessions: AppSessionService;
+  appResults: AppResultService;
+  samples: SampleService;
+  runs: RunService;
+  genomes: GenomeService;
+}
+
+export function createServices(repos: Repositories, clock: Clock): Services {
+  const access = new AccessService(repos);
+  return {
+    auth: new AuthService(repos, clock),
+    users: new UserService(),
+    projects: new ProjectService(repos, access),
+    appSessions: new AppSessionService(repos, access),
+    appResults: new AppResultService(repos, access),
+    samples: new SampleService(repos, access),
+    runs: new RunService(repos, access),
+    genomes: new GenomeService(repos),
+  };
+}
