@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * The databases the suite runs against: SQLite always; PostgreSQL when
+ * SEQHUB_TEST_POSTGRES_URL names a server (an admin URL, e.g.
+ * postgres://postgres:postgres@127.0.0.1:5432/postgres). Each test file gets its own database.
+ */
+export interface Backend {
+  kind: 'sqlite' | 'postgres';
+  /** Makes a fresh, empty database; returns its env (DATABASE_URL or nothing) and a dropper. */
+  create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
+}
+
+export function backends(): Backend[] {
+  const list: Backend[] = [{ kind: 'sqlite', create: async () => ({ env: {}, drop: async () => undefined }) }];
+  const adminUrl = process.env.SEQHUB_TEST_POSTGRES_URL;
+  if (adminUrl) {
+    list.push({
+      kind: 'postgres',
+      create: async () => {
+        const name = `seqhub_t_${randomBytes(6).toString('hex')}`;
+        await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+        const url = new URL(adminUrl);
+        url.pathname = `/${name}`;
+        return {
+          env: { DATABASE_URL: url.toString() },
+          drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+        };
+      },
+    });
+  }
+  return list;
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
