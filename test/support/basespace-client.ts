@@ -46,7 +46,7 @@ export class PythonSdkClient {
   }
 
   /** The SDK's paged list loop: Limit=1024, Offset += DisplayedCount until TotalCount. */
-  async listAll(path: string, extra: Record<string, string> = {}, sortBy: string | undefined = 'DateCreated'): Promise<any[]> {
+  async listAll(path: string, extra: Record<string, string> = {}, sortBy: string | null = 'DateCreated'): Promise<any[]> {
     const items: any[] = [];
     let offset = 0;
     for (;;) {
