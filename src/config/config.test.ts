@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeDb, loadConfig } from './config.js';
+
+describe('config', () => {
+  it('defaults to 127.0.0.1:3000 and ./seqhub-data with SQLite', () => {
+    const c = loadConfig({ env: {}, cwd: '/srv' });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, dataDir: '/srv/seqhub-data', db: { kind: 'sqlite', path: '/srv/seqhub-data/seqhub.db' } });
+  });
+  it('flags win over env, env over defaults', () => {
+    const c = loadConfig({ env: { SEQHUB_HOST: '0.0.0.0', SEQHUB_PORT: '8080', SEQHUB_DATA_DIR: '/data' }, flags: { port: '9090' }, cwd: '/' });
+    expect(c).toMatchObject({ host: '0.0.0.0', port: 9090, dataDir: '/data' });
+  });
+  it('DATABASE_URL selects PostgreSQL and is shown without its password', () => {
+    const c = loadConfig({ env: { DATABASE_URL: 'postgres://u:secret@db:5432/hub' }, cwd: '/' });
+    expect(c.db).toEqual({ kind: 'postgres', url: 'postgres://u:secret@db:5432/hub' });
+    expect(describeDb(c)).toBe('PostgreSQL at postgres://u:***@db:5432/hub');
+  });
+  it.each([
+    [{ SEQHUB_PORT: '3000x' }, /invalid port/],
+    [{ SEQHUB_HOST: 'a b' }, /invalid host/],
+    [{ DATABASE_URL: 'sqlite:///x' }, /only postgres/],
+    [{ SEQHUB_PUBLIC_URL: 'hub.example.org' }, /SEQHUB_PUBLIC_URL/],
+    [{ SEQHUB_DATA_DIR: ' ' }, /data dir/],
+  ])('%j is refused', (env, message) => {
+    expect(() => loadConfig({ env, cwd: '/' })).toThrow(ConfigError);
+    expect(() => loadConfig({ env, cwd: '/' })).toThrow(message);
+  });
+});
