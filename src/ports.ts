@@ -19,7 +19,8 @@ import type {
  */
 
 export type ProjectSort = 'Id' | 'Name' | 'DateCreated';
-export type RunSort = 'Id' | 'DateCreated' | 'DateModified' | 'ExperimentName' | 'Status' | 'TotalSize';
+export type RunSort =
+  'Id' | 'DateCreated' | 'DateModified' | 'ExperimentName' | 'Status' | 'TotalSize';
 export type GenomeSort = 'Id' | 'SpeciesName' | 'Build';
 
 export interface UserRepository {
@@ -45,10 +46,18 @@ export interface ProjectFilter {
 
 export interface ProjectRepository {
   /** Inserts, or returns undefined when the owner already has a project of that name. */
-  insert(input: { ownerId: string; name: string; description: string }): Promise<Project | undefined>;
+  insert(input: {
+    ownerId: string;
+    name: string;
+    description: string;
+  }): Promise<Project | undefined>;
   findById(id: string): Promise<Project | undefined>;
   findByOwnerAndName(ownerId: string, name: string): Promise<Project | undefined>;
-  listByOwner(ownerId: string, filter: ProjectFilter, page: PageRequest<ProjectSort>): Promise<Page<Project>>;
+  listByOwner(
+    ownerId: string,
+    filter: ProjectFilter,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<Project>>;
 }
 
 export interface AppSessionFilter {
@@ -76,7 +85,11 @@ export interface AppSessionRepository {
     id: string,
     patch: { status?: AppSessionStatus; statusSummary?: string; projectId?: string },
   ): Promise<AppSession | undefined>;
-  listByOwner(ownerId: string, filter: AppSessionFilter, page: PageRequest<ProjectSort>): Promise<Page<AppSession>>;
+  listByOwner(
+    ownerId: string,
+    filter: AppSessionFilter,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<AppSession>>;
 }
 
 export interface NewAppResult {

@@ -1,4 +1,9 @@
-import { kyselyRepositories, migrateToLatest, openDatabase, type DbHandle } from '../adapters/db/index.js';
+import {
+  kyselyRepositories,
+  migrateToLatest,
+  openDatabase,
+  type DbHandle,
+} from '../adapters/db/index.js';
 import type { Config } from '../config/index.js';
 import { isoNow } from '../domain/index.js';
 import type { Clock, Repositories } from '../ports.js';

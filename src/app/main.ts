@@ -14,7 +14,8 @@ const runtime: CliRuntime = {
   openApiDocument,
   untilStopped: () =>
     new Promise((resolve) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+      for (const signal of ['SIGINT', 'SIGTERM'] as const)
+        process.once(signal, () => resolve(signal));
     }),
 };
 

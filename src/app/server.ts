@@ -5,7 +5,9 @@ import { buildHttpApp } from '../http/app.js';
 import { openHub, type Hub } from './hub.js';
 
 export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
 ).version;
 
 export interface RunningServer {
@@ -26,7 +28,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       services: hub.services,
       publicUrl: config.publicUrl,
       version: VERSION,
-      logger: config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
+      logger:
+        config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
     });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -10,7 +10,10 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
     .description('seqhub: a self-hosted sequencing data hub that speaks the BaseSpace v1pre3 API')
     .version(version)
     .exitOverride()
-    .configureOutput({ writeOut: (s) => rt.out(s.trimEnd()), writeErr: (s) => rt.err(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (s) => rt.out(s.trimEnd()),
+      writeErr: (s) => rt.err(s.trimEnd()),
+    });
   serveCommand(program, rt);
   adminCommand(program, rt);
   program

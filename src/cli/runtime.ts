@@ -8,7 +8,9 @@ export interface CliRuntime {
   out(line: string): void;
   err(line: string): void;
   openHub(config: Config): Promise<{ services: Services; close(): Promise<void> }>;
-  startServer(config: Config): Promise<{ url: string; adminToken: string | undefined; close(): Promise<void> }>;
+  startServer(
+    config: Config,
+  ): Promise<{ url: string; adminToken: string | undefined; close(): Promise<void> }>;
   openApiDocument(): Promise<unknown>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   untilStopped(): Promise<string>;

@@ -4,10 +4,19 @@ import { ConfigError, describeDb, loadConfig } from './config.js';
 describe('config', () => {
   it('defaults to 127.0.0.1:3000 and ./seqhub-data with SQLite', () => {
     const c = loadConfig({ env: {}, cwd: '/srv' });
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, dataDir: '/srv/seqhub-data', db: { kind: 'sqlite', path: '/srv/seqhub-data/seqhub.db' } });
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      dataDir: '/srv/seqhub-data',
+      db: { kind: 'sqlite', path: '/srv/seqhub-data/seqhub.db' },
+    });
   });
   it('flags win over env, env over defaults', () => {
-    const c = loadConfig({ env: { SEQHUB_HOST: '0.0.0.0', SEQHUB_PORT: '8080', SEQHUB_DATA_DIR: '/data' }, flags: { port: '9090' }, cwd: '/' });
+    const c = loadConfig({
+      env: { SEQHUB_HOST: '0.0.0.0', SEQHUB_PORT: '8080', SEQHUB_DATA_DIR: '/data' },
+      flags: { port: '9090' },
+      cwd: '/',
+    });
     expect(c).toMatchObject({ host: '0.0.0.0', port: 9090, dataDir: '/data' });
   });
   it('DATABASE_URL selects PostgreSQL and is shown without its password', () => {

@@ -35,7 +35,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Flags win over environment, environment over defaults. Throws {@link ConfigError} with what to fix. */
 export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
   const host = (flags.host ?? env.SEQHUB_HOST ?? DEFAULT_HOST).trim();
-  if (!host || /[\s/]/.test(host)) throw new ConfigError(`invalid host '${host}': give a host name or IP address`);
+  if (!host || /[\s/]/.test(host))
+    throw new ConfigError(`invalid host '${host}': give a host name or IP address`);
 
   const portText = (flags.port ?? env.SEQHUB_PORT ?? String(DEFAULT_PORT)).trim();
   const port = Number(portText);
@@ -49,7 +50,9 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
 
   const publicUrl = env.SEQHUB_PUBLIC_URL?.trim() || undefined;
   if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+$/.test(publicUrl.replace(/\/$/, ''))) {
-    throw new ConfigError(`invalid SEQHUB_PUBLIC_URL '${publicUrl}': give an origin such as https://hub.example.org`);
+    throw new ConfigError(
+      `invalid SEQHUB_PUBLIC_URL '${publicUrl}': give an origin such as https://hub.example.org`,
+    );
   }
 
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
@@ -60,15 +63,22 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
     try {
       new URL(databaseUrl);
     } catch {
-      throw new ConfigError('invalid DATABASE_URL: it is not a URL (postgres://user:password@host:5432/db)');
+      throw new ConfigError(
+        'invalid DATABASE_URL: it is not a URL (postgres://user:password@host:5432/db)',
+      );
     }
     db = { kind: 'postgres', url: databaseUrl };
   } else {
-    throw new ConfigError('invalid DATABASE_URL: only postgres:// or postgresql:// URLs are supported (unset it for the embedded SQLite)');
+    throw new ConfigError(
+      'invalid DATABASE_URL: only postgres:// or postgresql:// URLs are supported (unset it for the embedded SQLite)',
+    );
   }
 
   const logLevel = (env.SEQHUB_LOG_LEVEL?.trim() || 'warn') as Config['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`invalid SEQHUB_LOG_LEVEL '${logLevel}': one of ${LOG_LEVELS.join(', ')}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(
+      `invalid SEQHUB_LOG_LEVEL '${logLevel}': one of ${LOG_LEVELS.join(', ')}`,
+    );
 
   return { host, port, dataDir, publicUrl: publicUrl?.replace(/\/$/, ''), db, logLevel };
 }

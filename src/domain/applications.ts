@@ -7,5 +7,7 @@ import type { ApplicationRef } from './entities.js';
 export const API_CLIENT_APPLICATION: ApplicationRef = { id: '1', name: 'seqhub API client' };
 
 export function applicationById(id: string): ApplicationRef {
-  return id === API_CLIENT_APPLICATION.id ? API_CLIENT_APPLICATION : { id, name: `Application ${id}` };
+  return id === API_CLIENT_APPLICATION.id
+    ? API_CLIENT_APPLICATION
+    : { id, name: `Application ${id}` };
 }

@@ -14,7 +14,11 @@ export type AppSessionStatus = (typeof AppSessionStatuses)[number];
 export const FINAL_STATUSES: readonly AppSessionStatus[] = ['Complete', 'Aborted'];
 
 /** The Python SDK's `canWorkOn`: results and samples may be added only in these. */
-export const WORKABLE_STATUSES: readonly AppSessionStatus[] = ['Running', 'NeedsAttention', 'TimedOut'];
+export const WORKABLE_STATUSES: readonly AppSessionStatus[] = [
+  'Running',
+  'NeedsAttention',
+  'TimedOut',
+];
 
 export function isWorkable(status: AppSessionStatus): boolean {
   return WORKABLE_STATUSES.includes(status);

@@ -6,9 +6,12 @@ import { href, parseHref, parseId } from './ids.js';
 import { validName } from './validation.js';
 
 describe('ids and hrefs', () => {
-  it.each(['1', '21646627', '9223372036854775807'])('accepts %s', (id) => expect(parseId(id, 'Project')).toBe(id));
-  it.each(['0', '-1', 'error', '&*%$', '9223372036854775808', '01', '1.5', ' 1', ''])('404s %j', (id) =>
-    expect(() => parseId(id, 'Project')).toThrow(/doesn't exist/),
+  it.each(['1', '21646627', '9223372036854775807'])('accepts %s', (id) =>
+    expect(parseId(id, 'Project')).toBe(id),
+  );
+  it.each(['0', '-1', 'error', '&*%$', '9223372036854775808', '01', '1.5', ' 1', ''])(
+    '404s %j',
+    (id) => expect(() => parseId(id, 'Project')).toThrow(/doesn't exist/),
   );
   it('reads hrefs with or without the version prefix', () => {
     expect(parseHref('v1pre3/samples/12')).toEqual({ kind: 'sample', id: '12' });

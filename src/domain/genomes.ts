@@ -11,7 +11,13 @@ export interface GenomeSeed {
   displayName: string;
 }
 
-const g = (id: number, speciesName: string, source: string, build: string, label = build): GenomeSeed => ({
+const g = (
+  id: number,
+  speciesName: string,
+  source: string,
+  build: string,
+  label = build,
+): GenomeSeed => ({
   id,
   speciesName,
   source,

@@ -12,24 +12,37 @@ describe('BaseSpace scope grammar', () => {
       { access: 'create', target: 'global' },
       { access: 'write', target: 'project', id: '596596' },
     ]);
-    expect(formatScope(parseScope('read run 7,write sample 3, write appresult 9, audit user'))).toBe(
-      'read run 7, write sample 3, write appresult 9, audit user',
-    );
+    expect(
+      formatScope(parseScope('read run 7,write sample 3, write appresult 9, audit user')),
+    ).toBe('read run 7, write sample 3, write appresult 9, audit user');
     expect(parseScope('create projects')).toEqual([{ access: 'create', target: 'projects' }]);
     expect(parseScope('create project')).toEqual([{ access: 'create', target: 'projects' }]);
   });
 
-  it.each(['fly global', 'read', 'read project', 'read project abc', 'read project 0', 'browse global 12', 'read galaxy 1', 'write projects'])(
-    'rejects %j',
-    (text) => expect(() => parseScope(text)).toThrow(/Invalid scope clause/),
-  );
+  it.each([
+    'fly global',
+    'read',
+    'read project',
+    'read project abc',
+    'read project 0',
+    'browse global 12',
+    'read galaxy 1',
+    'write projects',
+  ])('rejects %j', (text) => expect(() => parseScope(text)).toThrow(/Invalid scope clause/));
 
   it('write implies create, read and browse; read implies browse; create implies nothing else', () => {
     const subject = { type: 'project' as const, id: '5' };
-    const grants = (scope: string, need: 'browse' | 'read' | 'create' | 'write') => scopeGrants(parseScope(scope), need, subject);
-    expect(['browse', 'read', 'create', 'write'].map((n) => grants('write project 5', n as 'write'))).toEqual([true, true, true, true]);
-    expect(['browse', 'read', 'create', 'write'].map((n) => grants('read project 5', n as 'write'))).toEqual([true, true, false, false]);
-    expect(['browse', 'read', 'create', 'write'].map((n) => grants('create project 5', n as 'write'))).toEqual([false, false, true, false]);
+    const grants = (scope: string, need: 'browse' | 'read' | 'create' | 'write') =>
+      scopeGrants(parseScope(scope), need, subject);
+    expect(
+      ['browse', 'read', 'create', 'write'].map((n) => grants('write project 5', n as 'write')),
+    ).toEqual([true, true, true, true]);
+    expect(
+      ['browse', 'read', 'create', 'write'].map((n) => grants('read project 5', n as 'write')),
+    ).toEqual([true, true, false, false]);
+    expect(
+      ['browse', 'read', 'create', 'write'].map((n) => grants('create project 5', n as 'write')),
+    ).toEqual([false, false, true, false]);
     expect(grants('browse project 6', 'browse')).toBe(false);
     expect(grants('', 'browse')).toBe(false);
   });
@@ -43,7 +56,13 @@ describe('BaseSpace scope grammar', () => {
   });
 
   it('lists the ids a scope names, and who may create projects', () => {
-    expect(scopedIds(parseScope('browse project 1, read project 2, create project 3, read run 4'), 'browse', 'project')).toEqual(['1', '2']);
+    expect(
+      scopedIds(
+        parseScope('browse project 1, read project 2, create project 3, read run 4'),
+        'browse',
+        'project',
+      ),
+    ).toEqual(['1', '2']);
     expect(canCreateProjects(parseScope('create projects'))).toBe(true);
     expect(canCreateProjects(parseScope('create global'))).toBe(true);
     expect(canCreateProjects(parseScope('write global'))).toBe(true);

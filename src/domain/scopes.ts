@@ -50,11 +50,19 @@ export function parseScope(text: string): Scope {
     const a = access as Access;
     if (target === 'global' && words.length === 2) {
       clauses.push({ access: a, target: 'global' });
-    } else if ((target === 'projects' || target === 'project') && a === 'create' && words.length === 2) {
+    } else if (
+      (target === 'projects' || target === 'project') &&
+      a === 'create' &&
+      words.length === 2
+    ) {
       clauses.push({ access: 'create', target: 'projects' });
     } else if ((target === 'user' || target === 'domain') && a === 'audit' && words.length === 2) {
       clauses.push({ access: 'audit', target });
-    } else if ((ScopeTargets as readonly string[]).includes(target) && id && /^[1-9]\d{0,18}$/.test(id)) {
+    } else if (
+      (ScopeTargets as readonly string[]).includes(target) &&
+      id &&
+      /^[1-9]\d{0,18}$/.test(id)
+    ) {
       clauses.push({ access: a, target: target as ScopeTarget, id });
     } else {
       throw bad();

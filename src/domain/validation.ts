@@ -16,14 +16,16 @@ export function validName(raw: unknown, field = 'Name'): string {
   if ([...name].length > MAX_NAME_LENGTH) {
     throw badRequest(`${field} is longer than ${MAX_NAME_LENGTH} characters`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest(`${field} must not contain control characters`);
+  if (/[\u0000-\u001f\u007f]/.test(name))
+    throw badRequest(`${field} must not contain control characters`);
   return name;
 }
 
 export function validText(raw: unknown, field: string): string {
   if (raw === undefined || raw === null) return '';
   if (typeof raw !== 'string') throw badRequest(`${field} must be a string`);
-  if ([...raw].length > MAX_TEXT_LENGTH) throw badRequest(`${field} is longer than ${MAX_TEXT_LENGTH} characters`);
+  if ([...raw].length > MAX_TEXT_LENGTH)
+    throw badRequest(`${field} is longer than ${MAX_TEXT_LENGTH} characters`);
   if (/\u0000/.test(raw)) throw badRequest(`${field} must not contain NUL characters`);
   return raw;
 }

@@ -35,7 +35,12 @@ const JSON_BODY_LIMIT = 1024 * 1024;
  * are validated strictly, so a wrong type is a 400 rather than a silent conversion.
  */
 function validators(app: FastifyInstance): void {
-  const common = { useDefaults: true, removeAdditional: false, allErrors: false, strict: false } as const;
+  const common = {
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  } as const;
   const coercing = new Ajv({ ...common, coerceTypes: 'array' });
   const strict = new Ajv({ ...common, coerceTypes: false });
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -54,7 +59,9 @@ function bodyParsers(app: FastifyInstance): void {
   // Anything else is accepted only when empty (`POST files/{id}?uploadstatus=complete` style).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
     if ((body as Buffer).length === 0) return done(null, undefined);
-    const error = new Error(`Unsupported Content-Type '${request.headers['content-type'] ?? ''}': send application/json or a form`) as Error & { statusCode: number };
+    const error = new Error(
+      `Unsupported Content-Type '${request.headers['content-type'] ?? ''}': send application/json or a form`,
+    ) as Error & { statusCode: number };
     error.statusCode = 415;
     return done(error, undefined);
   });
@@ -94,7 +101,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       },
       security: [{ accessToken: [] }, { bearer: [] }, { accessTokenQuery: [] }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
   });
 
   const deps = { services: options.services, publicUrl: options.publicUrl };
@@ -110,7 +119,11 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     { prefix: '/v1pre3' },
   );
 
-  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { config: { auth: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  app.get('/healthz', { config: { auth: false }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+  }));
   return app;
 }

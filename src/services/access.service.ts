@@ -1,5 +1,5 @@
+import type { AppError } from '../domain/index.js';
 import {
-  AppError,
   forbidden,
   notFound,
   parseId,
@@ -33,7 +33,9 @@ export class AccessService {
   constructor(private readonly repos: Repositories) {}
 
   private denied(need: Access, type: keyof typeof LABEL): AppError {
-    return forbidden(`Sorry but this requires ${need.toUpperCase()} access to this ${LABEL[type]} resource.`);
+    return forbidden(
+      `Sorry but this requires ${need.toUpperCase()} access to this ${LABEL[type]} resource.`,
+    );
   }
 
   private check(principal: Principal, need: Access, subject: ScopeSubject): void {
@@ -43,7 +45,8 @@ export class AccessService {
   async project(principal: Principal, rawId: string, need: Access): Promise<Project> {
     const id = parseId(rawId, 'Project');
     const project = await this.repos.projects.findById(id);
-    if (!project || project.ownerId !== principal.user.id) throw notFound(`Project id '${id}' doesn't exist`);
+    if (!project || project.ownerId !== principal.user.id)
+      throw notFound(`Project id '${id}' doesn't exist`);
     this.check(principal, need, { type: 'project', id });
     return project;
   }
@@ -51,7 +54,8 @@ export class AccessService {
   async sample(principal: Principal, rawId: string, need: Access): Promise<Sample> {
     const id = parseId(rawId, 'Sample');
     const sample = await this.repos.samples.findById(id);
-    if (!sample || sample.ownerId !== principal.user.id) throw notFound(`Sample id '${id}' doesn't exist`);
+    if (!sample || sample.ownerId !== principal.user.id)
+      throw notFound(`Sample id '${id}' doesn't exist`);
     this.check(principal, need, { type: 'sample', id, projectId: sample.projectId });
     return sample;
   }
@@ -59,7 +63,8 @@ export class AccessService {
   async appResult(principal: Principal, rawId: string, need: Access): Promise<AppResult> {
     const id = parseId(rawId, 'AppResult');
     const result = await this.repos.appResults.findById(id);
-    if (!result || result.ownerId !== principal.user.id) throw notFound(`AppResult id '${id}' doesn't exist`);
+    if (!result || result.ownerId !== principal.user.id)
+      throw notFound(`AppResult id '${id}' doesn't exist`);
     this.check(principal, need, { type: 'appresult', id, projectId: result.projectId });
     return result;
   }
@@ -79,7 +84,8 @@ export class AccessService {
   async appSession(principal: Principal, rawId: string, need: Access): Promise<AppSession> {
     const id = parseId(rawId, 'AppSession');
     const session = await this.repos.appSessions.findById(id);
-    if (!session || session.ownerId !== principal.user.id) throw notFound(`AppSession id '${id}' doesn't exist`);
+    if (!session || session.ownerId !== principal.user.id)
+      throw notFound(`AppSession id '${id}' doesn't exist`);
     const granted =
       scopeGrantsGlobally(principal.scope, need) ||
       (session.projectId !== undefined &&

@@ -1,9 +1,21 @@
-import { validName, validText, type AppSession, type Project, type AppResult } from '../domain/index.js';
+import {
+  validName,
+  validText,
+  type AppSession,
+  type Project,
+  type AppResult,
+} from '../domain/index.js';
 import type { Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
 import { sessionForNewWork } from './appsession.service.js';
 import type { Principal } from './principal.js';
-import { expandReferences, resolveGenome, resolveReferences, type ExpandedReference, type ReferenceInput } from './references.js';
+import {
+  expandReferences,
+  resolveGenome,
+  resolveReferences,
+  type ExpandedReference,
+  type ReferenceInput,
+} from './references.js';
 
 export interface NewAppResultInput {
   name: unknown;
@@ -32,7 +44,11 @@ export class AppResultService {
    * `POST projects/{id}/appresults` (spec 4.4). Validation happens before anything is written;
    * the implicit AppSession and the result are created in one transaction.
    */
-  async create(principal: Principal, projectId: string, input: NewAppResultInput): Promise<AppResultView> {
+  async create(
+    principal: Principal,
+    projectId: string,
+    input: NewAppResultInput,
+  ): Promise<AppResultView> {
     const name = validName(input.name);
     const description = validText(input.description, 'Description');
     const project = await this.access.project(principal, projectId, 'create');

@@ -35,10 +35,18 @@ export class AppSessionService {
    * `POST appsessions/{id}`: sets Status and/or StatusSummary. Any non-final status may move to
    * any status; Complete and Aborted are final (spec 4.6).
    */
-  async update(principal: Principal, id: string, input: { status?: unknown; statusSummary?: unknown }): Promise<AppSession> {
-    if (input.status !== undefined && typeof input.status !== 'string') throw new AppError('BadRequest', 'status must be a string');
+  async update(
+    principal: Principal,
+    id: string,
+    input: { status?: unknown; statusSummary?: unknown },
+  ): Promise<AppSession> {
+    if (input.status !== undefined && typeof input.status !== 'string')
+      throw new AppError('BadRequest', 'status must be a string');
     const status = input.status === undefined ? undefined : parseAppSessionStatus(input.status);
-    const statusSummary = input.statusSummary === undefined ? undefined : validText(input.statusSummary, 'StatusSummary');
+    const statusSummary =
+      input.statusSummary === undefined
+        ? undefined
+        : validText(input.statusSummary, 'StatusSummary');
     if (status === undefined && statusSummary === undefined) {
       throw new AppError('BadRequest', 'Nothing to change: send status and/or statussummary');
     }
@@ -52,7 +60,10 @@ export class AppSessionService {
       // Another request finished the session between our read and our write.
       const now = (await this.repos.appSessions.findById(session.id))!;
       assertTransition(now.status, status ?? now.status);
-      throw new AppError('BASESPACE.APPSESSIONS.NOT_WORKABLE', `AppSession is ${now.status}, which is final`);
+      throw new AppError(
+        'BASESPACE.APPSESSIONS.NOT_WORKABLE',
+        `AppSession is ${now.status}, which is final`,
+      );
     }
     return updated;
   }
@@ -62,11 +73,21 @@ export class AppSessionService {
     filter: { statuses?: readonly AppSessionStatus[] | undefined },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<AppSession>> {
-    const projectIds = scopeGrantsGlobally(principal.scope, 'browse') ? undefined : scopedIds(principal.scope, 'browse', 'project');
-    return this.repos.appSessions.listByOwner(principal.user.id, { statuses: filter.statuses, projectIds }, page);
+    const projectIds = scopeGrantsGlobally(principal.scope, 'browse')
+      ? undefined
+      : scopedIds(principal.scope, 'browse', 'project');
+    return this.repos.appSessions.listByOwner(
+      principal.user.id,
+      { statuses: filter.statuses, projectIds },
+      page,
+    );
   }
 
-  async appResults(principal: Principal, id: string, page: PageRequest<ProjectSort>): Promise<Page<AppResult>> {
+  async appResults(
+    principal: Principal,
+    id: string,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<AppResult>> {
     const session = await this.access.appSession(principal, id, 'browse');
     return this.repos.appResults.listByAppSession(session.id, page);
   }
@@ -93,7 +114,10 @@ export async function sessionForNewWork(
   if (!raw && requested.hrefAppSession) {
     const ref = parseHref(requested.hrefAppSession);
     if (!ref || ref.kind !== 'appsession') {
-      throw new AppError('BadRequest', `HrefAppSession '${requested.hrefAppSession.slice(0, 64)}' is not an AppSession href`);
+      throw new AppError(
+        'BadRequest',
+        `HrefAppSession '${requested.hrefAppSession.slice(0, 64)}' is not an AppSession href`,
+      );
     }
     raw = ref.id;
   }
@@ -107,7 +131,8 @@ export async function sessionForNewWork(
   }
   const id = parseId(raw, 'AppSession');
   const session = await repos.appSessions.findForUpdate(id);
-  if (!session || session.ownerId !== principal.user.id) throw notFound(`AppSession id '${id}' doesn't exist`);
+  if (!session || session.ownerId !== principal.user.id)
+    throw notFound(`AppSession id '${id}' doesn't exist`);
   if (!isWorkable(session.status)) {
     throw new AppError(
       'BASESPACE.APPSESSIONS.NOT_WORKABLE',
@@ -119,4 +144,3 @@ export async function sessionForNewWork(
   }
   return session;
 }
-

@@ -16,7 +16,8 @@ const TOKEN_BYTES = 16;
 /** DateLastActive is refreshed at most this often, so reads do not turn into writes. */
 const LAST_ACTIVE_RESOLUTION_MS = 60_000;
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+export const hashToken = (token: string): string =>
+  createHash('sha256').update(token).digest('hex');
 
 /** Users, tokens, and turning a presented token into a {@link Principal}. */
 export class AuthService {
@@ -39,7 +40,10 @@ export class AuthService {
   }
 
   /** Issues a new token. Only its hash is stored; the token itself is returned once. */
-  async createToken(userId: string, scopeText: string = FULL_ACCESS_SCOPE): Promise<{ token: string; scope: string }> {
+  async createToken(
+    userId: string,
+    scopeText: string = FULL_ACCESS_SCOPE,
+  ): Promise<{ token: string; scope: string }> {
     const scope = formatScope(parseScope(scopeText));
     const token = randomBytes(TOKEN_BYTES).toString('hex');
     await this.repos.tokens.create({ userId, tokenHash: hashToken(token), scope });
@@ -49,14 +53,22 @@ export class AuthService {
   /** First start: when there are no users yet, creates the admin and a full-access token. */
   async bootstrapAdmin(): Promise<{ user: User; token: string } | undefined> {
     if ((await this.repos.users.count()) > 0) return undefined;
-    const user = await this.createUser({ email: 'admin@localhost', name: 'Administrator', isAdmin: true });
+    const user = await this.createUser({
+      email: 'admin@localhost',
+      name: 'Administrator',
+      isAdmin: true,
+    });
     const { token } = await this.createToken(user.id);
     return { user, token };
   }
 
   /** The principal for a presented token, or a 401. */
   async authenticate(token: string | undefined): Promise<Principal> {
-    if (!token) throw new AppError('Unauthorized', 'An access token is required: send x-access-token, Authorization: Bearer, or access_token');
+    if (!token)
+      throw new AppError(
+        'Unauthorized',
+        'An access token is required: send x-access-token, Authorization: Bearer, or access_token',
+      );
     const found = await this.repos.tokens.findByHash(hashToken(token));
     if (!found) throw new AppError('Unauthorized', 'The access token is not valid');
     const now = this.clock.now();

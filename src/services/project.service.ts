@@ -26,15 +26,25 @@ export class ProjectService {
    * `POST projects`: a name the owner already has returns that project (spec 3.3), so scripts
    * can "create" idempotently; concurrent creates of one name still make one project.
    */
-  async create(principal: Principal, input: { name: unknown; description?: unknown }): Promise<Project> {
+  async create(
+    principal: Principal,
+    input: { name: unknown; description?: unknown },
+  ): Promise<Project> {
     const name = validName(input.name);
     const description = validText(input.description, 'Description');
     if (!canCreateProjects(principal.scope)) {
-      throw new AppError('Forbidden', 'Sorry but this requires CREATE access to create a Project resource.');
+      throw new AppError(
+        'Forbidden',
+        'Sorry but this requires CREATE access to create a Project resource.',
+      );
     }
     const existing = await this.repos.projects.findByOwnerAndName(principal.user.id, name);
     if (existing) return existing;
-    const created = await this.repos.projects.insert({ ownerId: principal.user.id, name, description });
+    const created = await this.repos.projects.insert({
+      ownerId: principal.user.id,
+      name,
+      description,
+    });
     return created ?? (await this.repos.projects.findByOwnerAndName(principal.user.id, name))!;
   }
 
@@ -43,12 +53,22 @@ export class ProjectService {
   }
 
   /** The caller's projects that the token may browse; `name` is an exact match. */
-  list(principal: Principal, filter: { name?: string | undefined }, page: PageRequest<ProjectSort>): Promise<Page<Project>> {
-    const ids = scopeGrantsGlobally(principal.scope, 'browse') ? undefined : scopedIds(principal.scope, 'browse', 'project');
+  list(
+    principal: Principal,
+    filter: { name?: string | undefined },
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<Project>> {
+    const ids = scopeGrantsGlobally(principal.scope, 'browse')
+      ? undefined
+      : scopedIds(principal.scope, 'browse', 'project');
     return this.repos.projects.listByOwner(principal.user.id, { name: filter.name, ids }, page);
   }
 
-  async samples(principal: Principal, projectId: string, page: PageRequest<ProjectSort>): Promise<Page<Sample>> {
+  async samples(
+    principal: Principal,
+    projectId: string,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<Sample>> {
     const project = await this.access.project(principal, projectId, 'browse');
     return this.repos.samples.listByProject(project.id, page);
   }

@@ -25,7 +25,10 @@ export interface ReferenceInput {
 const REFERABLE = ['sample', 'appresult', 'project', 'run'] as const;
 
 const unresolved = (href: string) =>
-  new AppError('BASESPACE.REFERENCES.NOT_RESOLVED', `Reference '${truncateForMessage(href)}' does not resolve to anything you can see`);
+  new AppError(
+    'BASESPACE.REFERENCES.NOT_RESOLVED',
+    `Reference '${truncateForMessage(href)}' does not resolve to anything you can see`,
+  );
 
 /**
  * Validates `References` (spec 2.8, 4.4) and checks that each names a resource the caller may
@@ -38,20 +41,34 @@ export async function resolveReferences(
   input: readonly ReferenceInput[] | undefined,
 ): Promise<ResourceReference[]> {
   if (!input) return [];
-  if (input.length > MAX_REFERENCES) throw badRequest(`At most ${MAX_REFERENCES} References are allowed`);
+  if (input.length > MAX_REFERENCES)
+    throw badRequest(`At most ${MAX_REFERENCES} References are allowed`);
   const out: ResourceReference[] = [];
   for (const ref of input) {
-    if (typeof ref.hrefContent !== 'string') throw badRequest('Each Reference needs HrefContent, an href string');
+    if (typeof ref.hrefContent !== 'string')
+      throw badRequest('Each Reference needs HrefContent, an href string');
     const parsed = parseHref(ref.hrefContent);
     const kind = parsed?.kind;
     if (!parsed || !REFERABLE.includes(kind as (typeof REFERABLE)[number])) {
-      throw badRequest(`Reference HrefContent '${truncateForMessage(ref.hrefContent)}' is not a sample, appresult, project or run href`);
+      throw badRequest(
+        `Reference HrefContent '${truncateForMessage(ref.hrefContent)}' is not a sample, appresult, project or run href`,
+      );
     }
-    if (ref.type !== undefined && (typeof ref.type !== 'string' || ref.type.toLowerCase() !== kind)) {
-      throw badRequest(`Reference Type '${truncateForMessage(String(ref.type))}' does not match its HrefContent`);
+    if (
+      ref.type !== undefined &&
+      (typeof ref.type !== 'string' || ref.type.toLowerCase() !== kind)
+    ) {
+      throw badRequest(
+        `Reference Type '${truncateForMessage(String(ref.type))}' does not match its HrefContent`,
+      );
     }
     const rel = ref.rel === undefined ? 'using' : ref.rel;
-    if (typeof rel !== 'string' || rel.length === 0 || rel.length > 64 || /[\u0000-\u001f]/.test(rel)) {
+    if (
+      typeof rel !== 'string' ||
+      rel.length === 0 ||
+      rel.length > 64 ||
+      /[\u0000-\u001f]/.test(rel)
+    ) {
       throw badRequest('Reference Rel must be a short string');
     }
     if (!/^[1-9]\d{0,18}$/.test(parsed.id)) throw unresolved(ref.hrefContent);
@@ -60,7 +77,11 @@ export async function resolveReferences(
     if (
       !ownerAndProject ||
       ownerAndProject.ownerId !== principal.user.id ||
-      !scopeGrants(principal.scope, 'browse', { type: kindTyped, id: parsed.id, projectId: ownerAndProject.projectId })
+      !scopeGrants(principal.scope, 'browse', {
+        type: kindTyped,
+        id: parsed.id,
+        projectId: ownerAndProject.projectId,
+      })
     ) {
       throw unresolved(ref.hrefContent);
     }
@@ -80,12 +101,17 @@ async function lookup(
 }
 
 /** Reads `HrefGenome` (`v1pre3/genomes/4`) into a genome id that exists. */
-export async function resolveGenome(repos: Repositories, hrefGenome: unknown): Promise<string | undefined> {
+export async function resolveGenome(
+  repos: Repositories,
+  hrefGenome: unknown,
+): Promise<string | undefined> {
   if (hrefGenome === undefined || hrefGenome === null || hrefGenome === '') return undefined;
   if (typeof hrefGenome !== 'string') throw badRequest('HrefGenome must be a string');
   const parsed = parseHref(hrefGenome);
-  if (!parsed || parsed.kind !== 'genome') throw badRequest(`HrefGenome '${truncateForMessage(hrefGenome)}' is not a genome href`);
-  if (!/^[1-9]\d{0,18}$/.test(parsed.id) || !(await repos.genomes.findById(parsed.id))) throw unresolved(hrefGenome);
+  if (!parsed || parsed.kind !== 'genome')
+    throw badRequest(`HrefGenome '${truncateForMessage(hrefGenome)}' is not a genome href`);
+  if (!/^[1-9]\d{0,18}$/.test(parsed.id) || !(await repos.genomes.findById(parsed.id)))
+    throw unresolved(hrefGenome);
   return parsed.id;
 }
 

@@ -1,4 +1,10 @@
-import { scopeGrantsGlobally, scopedIds, type Page, type PageRequest, type Run } from '../domain/index.js';
+import {
+  scopeGrantsGlobally,
+  scopedIds,
+  type Page,
+  type PageRequest,
+  type Run,
+} from '../domain/index.js';
 import type { NewRun, Repositories, RunFilter, RunSort } from '../ports.js';
 import type { AccessService } from './access.service.js';
 import type { Principal } from './principal.js';
@@ -13,8 +19,14 @@ export class RunService {
     return this.access.run(principal, id, 'browse');
   }
 
-  list(principal: Principal, filter: Omit<RunFilter, 'ids'>, page: PageRequest<RunSort>): Promise<Page<Run>> {
-    const ids = scopeGrantsGlobally(principal.scope, 'browse') ? undefined : scopedIds(principal.scope, 'browse', 'run');
+  list(
+    principal: Principal,
+    filter: Omit<RunFilter, 'ids'>,
+    page: PageRequest<RunSort>,
+  ): Promise<Page<Run>> {
+    const ids = scopeGrantsGlobally(principal.scope, 'browse')
+      ? undefined
+      : scopedIds(principal.scope, 'browse', 'run');
     return this.repos.runs.listByOwner(principal.user.id, { ...filter, ids }, page);
   }
 

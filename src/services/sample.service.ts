@@ -1,9 +1,21 @@
-import { validName, validText, type AppSession, type Project, type Sample } from '../domain/index.js';
+import {
+  validName,
+  validText,
+  type AppSession,
+  type Project,
+  type Sample,
+} from '../domain/index.js';
 import type { Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
 import { sessionForNewWork } from './appsession.service.js';
 import type { Principal } from './principal.js';
-import { expandReferences, resolveGenome, resolveReferences, type ExpandedReference, type ReferenceInput } from './references.js';
+import {
+  expandReferences,
+  resolveGenome,
+  resolveReferences,
+  type ExpandedReference,
+  type ReferenceInput,
+} from './references.js';
 
 /** Sample metadata as the SDK posts it (spec 4.3); the HTTP schema has checked the types. */
 export interface NewSampleInput {
@@ -38,10 +50,20 @@ export class SampleService {
   ) {}
 
   /** `POST projects/{id}/samples`: validated first, then session + sample in one transaction. */
-  async create(principal: Principal, projectId: string, input: NewSampleInput): Promise<SampleView> {
+  async create(
+    principal: Principal,
+    projectId: string,
+    input: NewSampleInput,
+  ): Promise<SampleView> {
     const name = validName(input.name);
-    const sampleId = input.sampleId === undefined || input.sampleId === '' ? name : validName(input.sampleId, 'SampleId');
-    const experimentName = input.experimentName === undefined ? undefined : validName(input.experimentName, 'ExperimentName');
+    const sampleId =
+      input.sampleId === undefined || input.sampleId === ''
+        ? name
+        : validName(input.sampleId, 'SampleId');
+    const experimentName =
+      input.experimentName === undefined
+        ? undefined
+        : validName(input.experimentName, 'ExperimentName');
     const description = validText(input.description, 'Description');
     const project = await this.access.project(principal, projectId, 'create');
     const genomeId = await resolveGenome(this.repos, input.hrefGenome);

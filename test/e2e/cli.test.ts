@@ -29,9 +29,16 @@ function cleanEnv(): Record<string, string> {
 }
 
 /** Starts `seqhub serve` and resolves with its stdout lines once it says it is listening. */
-function serve(args: string[], env: Record<string, string>, cwd: string): Promise<{ child: ChildProcess; lines: string[] }> {
+function serve(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ child: ChildProcess; lines: string[] }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...cleanEnv(), ...env } });
+    const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+      cwd,
+      env: { ...cleanEnv(), ...env },
+    });
     const lines: string[] = [];
     let buffer = '';
     let stderr = '';
@@ -87,7 +94,9 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
       expect(tokenLine).toBeDefined();
       const token = tokenLine!.slice('admin access token: '.length);
       expect(token).toMatch(/^[0-9a-f]{32}$/);
-      const res = await fetch(`http://127.0.0.1:${port}/v1pre3/users/current`, { headers: { 'x-access-token': token } });
+      const res = await fetch(`http://127.0.0.1:${port}/v1pre3/users/current`, {
+        headers: { 'x-access-token': token },
+      });
       expect(res.status).toBe(200);
       expect((await res.json()).Response.Email).toBe('admin@localhost');
     } finally {
@@ -103,7 +112,11 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
   });
 
   it('admin user create prints the id; admin token create prints only the token; both use the same data', async () => {
-    const created = seqhub(['admin', 'user', 'create', '--email', 'Grace@Lab.example', '--name', 'Grace Hopper'], env, dir);
+    const created = seqhub(
+      ['admin', 'user', 'create', '--email', 'Grace@Lab.example', '--name', 'Grace Hopper'],
+      env,
+      dir,
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/^[1-9]\d*\n$/);
@@ -112,14 +125,24 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
     const issued = seqhub(['admin', 'token', 'create', '--email', 'grace@lab.example'], env, dir);
     expect(issued.code).toBe(0);
     expect(issued.stdout).toMatch(/^[0-9a-f]{32}\n$/);
-    const scoped = seqhub(['admin', 'token', 'create', '--email', 'grace@lab.example', '--scope', 'browse global'], env, dir);
+    const scoped = seqhub(
+      ['admin', 'token', 'create', '--email', 'grace@lab.example', '--scope', 'browse global'],
+      env,
+      dir,
+    );
     expect(scoped.stdout).toMatch(/^[0-9a-f]{32}\n$/);
 
     const port = await freePort();
     const { child } = await serve(['--port', String(port)], env, dir);
     try {
-      const me = await fetch(`http://127.0.0.1:${port}/v1pre3/users/current`, { headers: { 'x-access-token': issued.stdout.trim() } });
-      expect((await me.json()).Response).toMatchObject({ Id: id, Name: 'Grace Hopper', Email: 'grace@lab.example' });
+      const me = await fetch(`http://127.0.0.1:${port}/v1pre3/users/current`, {
+        headers: { 'x-access-token': issued.stdout.trim() },
+      });
+      expect((await me.json()).Response).toMatchObject({
+        Id: id,
+        Name: 'Grace Hopper',
+        Email: 'grace@lab.example',
+      });
       const readOnly = await fetch(`http://127.0.0.1:${port}/v1pre3/projects`, {
         method: 'POST',
         headers: { 'x-access-token': scoped.stdout.trim(), 'content-type': 'application/json' },
@@ -138,14 +161,22 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
   });
 
   it('admin commands fail clearly: duplicate user, unknown email, bad scope, missing options', () => {
-    const dup = seqhub(['admin', 'user', 'create', '--email', 'grace@lab.example', '--name', 'Again'], env, dir);
+    const dup = seqhub(
+      ['admin', 'user', 'create', '--email', 'grace@lab.example', '--name', 'Again'],
+      env,
+      dir,
+    );
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toMatch(/already exists/);
     expect(dup.stdout).toBe('');
     const unknown = seqhub(['admin', 'token', 'create', '--email', 'nobody@lab.example'], env, dir);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/no user with email/);
-    const badScope = seqhub(['admin', 'token', 'create', '--email', 'grace@lab.example', '--scope', 'fly global'], env, dir);
+    const badScope = seqhub(
+      ['admin', 'token', 'create', '--email', 'grace@lab.example', '--scope', 'fly global'],
+      env,
+      dir,
+    );
     expect(badScope.code).not.toBe(0);
     expect(badScope.stderr).toMatch(/Invalid scope clause 'fly global'/);
     const missing = seqhub(['admin', 'user', 'create', '--email', 'x@y.z'], env, dir);
@@ -173,9 +204,15 @@ describe('seqhub serve refuses bad configuration', () => {
   });
 
   it('an unreachable PostgreSQL is a clear error, not a hang or a stack trace', () => {
-    const r = seqhub(['serve', '--port', '0'], { DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' }, dir);
+    const r = seqhub(
+      ['serve', '--port', '0'],
+      { DATABASE_URL: 'postgres://nobody:x@127.0.0.1:1/none' },
+      dir,
+    );
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^seqhub: cannot start \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none\)/);
+    expect(r.stderr).toMatch(
+      /^seqhub: cannot start \(PostgreSQL at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none\)/,
+    );
   });
 
   it('a port in use exits non-zero and says so', async () => {
@@ -183,7 +220,11 @@ describe('seqhub serve refuses bad configuration', () => {
     await new Promise((r) => blocker.once('listening', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = seqhub(['serve', '--port', String(port)], { SEQHUB_DATA_DIR: join(dir, 'data2') }, dir);
+      const r = seqhub(
+        ['serve', '--port', String(port)],
+        { SEQHUB_DATA_DIR: join(dir, 'data2') },
+        dir,
+      );
       expect(r.code).not.toBe(0);
       expect(r.stderr.trim()).toBe(`seqhub: port ${port} on 127.0.0.1 is already in use`);
     } finally {

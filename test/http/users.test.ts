@@ -58,7 +58,12 @@ describe.each(backends())('users on $kind', (backend) => {
   });
 
   it('rejects missing, unknown and malformed tokens with 401 in the envelope', async () => {
-    for (const headers of [{}, { 'x-access-token': 'deadbeef'.repeat(4) }, { Authorization: 'Bearer' }, { Authorization: 'Basic abc' }]) {
+    for (const headers of [
+      {},
+      { 'x-access-token': 'deadbeef'.repeat(4) },
+      { Authorization: 'Bearer' },
+      { Authorization: 'Basic abc' },
+    ]) {
       const res = await fetch(`${hub.url}/v1pre3/users/current`, { headers });
       expect(res.status).toBe(401);
       const body = await res.json();

@@ -13,7 +13,9 @@ export interface Backend {
 }
 
 export function backends(): Backend[] {
-  const list: Backend[] = [{ kind: 'sqlite', create: async () => ({ env: {}, drop: async () => undefined }) }];
+  const list: Backend[] = [
+    { kind: 'sqlite', create: async () => ({ env: {}, drop: async () => undefined }) },
+  ];
   const adminUrl = process.env.SEQHUB_TEST_POSTGRES_URL;
   if (adminUrl) {
     list.push({

@@ -25,8 +25,12 @@ export class PythonSdkClient {
   }
 
   async get(path: string, query: Record<string, string | number> = {}): Promise<Reply> {
-    const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
-    const res = await fetch(`${this.base}/v1pre3/${path}${qs ? `?${qs}` : ''}`, { headers: this.headers() });
+    const qs = new URLSearchParams(
+      Object.entries(query).map(([k, v]) => [k, String(v)]),
+    ).toString();
+    const res = await fetch(`${this.base}/v1pre3/${path}${qs ? `?${qs}` : ''}`, {
+      headers: this.headers(),
+    });
     return { status: res.status, body: await res.json(), headers: res.headers };
   }
 
@@ -46,11 +50,20 @@ export class PythonSdkClient {
   }
 
   /** The SDK's paged list loop: Limit=1024, Offset += DisplayedCount until TotalCount. */
-  async listAll(path: string, extra: Record<string, string> = {}, sortBy: string | null = 'DateCreated'): Promise<any[]> {
+  async listAll(
+    path: string,
+    extra: Record<string, string> = {},
+    sortBy: string | null = 'DateCreated',
+  ): Promise<any[]> {
     const items: any[] = [];
     let offset = 0;
     for (;;) {
-      const reply = await this.get(path, { Limit: 1024, Offset: offset, ...(sortBy && { SortBy: sortBy }), ...extra });
+      const reply = await this.get(path, {
+        Limit: 1024,
+        Offset: offset,
+        ...(sortBy && { SortBy: sortBy }),
+        ...extra,
+      });
       const response = sdkResponse(reply);
       if (!('ResponseStatus' in reply.body)) throw new Error('KeyError: ResponseStatus');
       items.push(...response.Items);
@@ -64,7 +77,8 @@ export class PythonSdkClient {
 /** What the SDK does with a body: error if ResponseStatus has ErrorCode or Message. */
 export function sdkResponse(reply: Reply): any {
   const status = reply.body?.ResponseStatus;
-  if (status === undefined && reply.body?.Response === undefined) throw new Error('Error decoding json');
+  if (status === undefined && reply.body?.Response === undefined)
+    throw new Error('Error decoding json');
   if (status && ('ErrorCode' in status || 'Message' in status)) {
     throw new Error(`BaseSpaceException: ${status.ErrorCode}: ${status.Message}`);
   }

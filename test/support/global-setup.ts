@@ -3,7 +3,9 @@ import { backends } from './backends.js';
 
 /** CLI tests run the built `dist/` as a user would; build it once per test run. */
 export default function setup(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   const names = backends().map((b) => b.kind);
   process.stdout.write(`seqhub tests: databases under test: ${names.join(', ')}\n`);
   if (process.env.CI === 'true' && !names.includes('postgres')) {

@@ -31,7 +31,8 @@ export async function startTestHub(backend: Backend): Promise<TestHub> {
   });
   const server = await startServer(config);
   const services = server.hub.services;
-  const tokenFor = async (user: User, scope?: string) => (await services.auth.createToken(user.id, scope)).token;
+  const tokenFor = async (user: User, scope?: string) =>
+    (await services.auth.createToken(user.id, scope)).token;
   return {
     url: server.url,
     server,

@@ -10,7 +10,10 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
     .description('administer the hub directly (same --data-dir / DATABASE_URL settings as serve)')
     .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)');
 
-  const withServices = async <T>(cmd: Command, work: (services: Services) => Promise<T>): Promise<T> => {
+  const withServices = async <T>(
+    cmd: Command,
+    work: (services: Services) => Promise<T>,
+  ): Promise<T> => {
     const flags = cmd.optsWithGlobals() as { dataDir?: string };
     const config = loadConfig({ env: rt.env, flags: { dataDir: flags.dataDir }, cwd: rt.cwd });
     const hub = await rt.openHub(config);
@@ -40,7 +43,10 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
     .command('create')
     .description('create an access token for a user; prints the token and nothing else')
     .requiredOption('--email <email>', "the user's email")
-    .option('--scope <scope>', 'BaseSpace scope, e.g. "browse global, read project 12" (default: full access)')
+    .option(
+      '--scope <scope>',
+      'BaseSpace scope, e.g. "browse global, read project 12" (default: full access)',
+    )
     .action(async (opts: { email: string; scope?: string }, cmd: Command) => {
       const issued = await withServices(cmd, async (s) => {
         const found = await s.auth.findUserByEmail(opts.email);

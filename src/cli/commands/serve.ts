@@ -5,7 +5,9 @@ import { CliError, type CliRuntime } from '../runtime.js';
 export function serveCommand(program: Command, rt: CliRuntime): void {
   program
     .command('serve')
-    .description('run the hub: the v1pre3 API on HTTP (env SEQHUB_HOST, SEQHUB_PORT, SEQHUB_DATA_DIR, DATABASE_URL)')
+    .description(
+      'run the hub: the v1pre3 API on HTTP (env SEQHUB_HOST, SEQHUB_PORT, SEQHUB_DATA_DIR, DATABASE_URL)',
+    )
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 3000)')
     .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)')
@@ -16,9 +18,12 @@ export function serveCommand(program: Command, rt: CliRuntime): void {
         server = await rt.startServer(config);
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
-        if (e.code === 'EADDRINUSE') throw new CliError(`port ${config.port} on ${config.host} is already in use`);
-        if (e.code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${config.host}: no such local address`);
-        if (e.code === 'EACCES') throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
+        if (e.code === 'EADDRINUSE')
+          throw new CliError(`port ${config.port} on ${config.host} is already in use`);
+        if (e.code === 'EADDRNOTAVAIL')
+          throw new CliError(`cannot listen on ${config.host}: no such local address`);
+        if (e.code === 'EACCES')
+          throw new CliError(`not allowed to listen on ${config.host}:${config.port}`);
         throw new CliError(`cannot start (${describeDb(config)}): ${e.message}`);
       }
       if (server.adminToken) {

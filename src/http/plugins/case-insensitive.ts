@@ -17,12 +17,20 @@ function keyMapOf(schema: unknown): KeyMap | undefined {
   if (!schema || typeof schema !== 'object') return undefined;
   const cached = cache.get(schema);
   if (cached) return cached;
-  const properties = (schema as { properties?: Record<string, { enum?: unknown[] }> }).properties ?? {};
+  const properties =
+    (schema as { properties?: Record<string, { enum?: unknown[] }> }).properties ?? {};
   const map: KeyMap = { keys: new Map(), enums: new Map() };
   for (const [name, prop] of Object.entries(properties)) {
     map.keys.set(name.toLowerCase(), name);
     if (Array.isArray(prop.enum)) {
-      map.enums.set(name, new Map(prop.enum.filter((v) => typeof v === 'string').map((v) => [(v as string).toLowerCase(), v as string])));
+      map.enums.set(
+        name,
+        new Map(
+          prop.enum
+            .filter((v) => typeof v === 'string')
+            .map((v) => [(v as string).toLowerCase(), v as string]),
+        ),
+      );
     }
   }
   cache.set(schema, map);
@@ -36,7 +44,10 @@ function normalize(input: Record<string, unknown>, map: KeyMap): Record<string, 
     // The declared spelling wins when a client sends both `Name` and `name`.
     if (canonical !== key && Object.prototype.hasOwnProperty.call(input, canonical)) continue;
     const enumValues = map.enums.get(canonical);
-    out[canonical] = enumValues && typeof value === 'string' ? (enumValues.get(value.toLowerCase()) ?? value) : value;
+    out[canonical] =
+      enumValues && typeof value === 'string'
+        ? (enumValues.get(value.toLowerCase()) ?? value)
+        : value;
   }
   return out;
 }
@@ -49,7 +60,8 @@ export function caseInsensitiveParams(app: FastifyInstance): void {
     const schema = request.routeOptions.schema;
     if (!schema) return;
     const queryMap = keyMapOf(schema.querystring);
-    if (queryMap && isPlainObject(request.query)) request.query = normalize(request.query, queryMap);
+    if (queryMap && isPlainObject(request.query))
+      request.query = normalize(request.query, queryMap);
     const bodyMap = keyMapOf(schema.body);
     if (bodyMap && isPlainObject(request.body)) request.body = normalize(request.body, bodyMap);
   });

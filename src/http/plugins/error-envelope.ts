@@ -36,39 +36,62 @@ function validationMessage(error: FastifyError): string {
   const field =
     first.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
     (first.keyword === 'required' ? String(first.params.missingProperty) : context);
-  const where = context === 'querystring' ? 'query parameter' : context === 'params' ? 'path parameter' : 'body field';
+  const where =
+    context === 'querystring'
+      ? 'query parameter'
+      : context === 'params'
+        ? 'path parameter'
+        : 'body field';
   if (first.keyword === 'required') return `Missing required ${where} ${field}`;
   if (first.keyword === 'enum') {
     const allowed = (first.params.allowedValues as unknown[] | undefined)?.join(', ');
     return `Invalid ${where} ${field}: must be one of ${allowed}`;
   }
-  if (!first.instancePath && context === 'body') return `Invalid request body: ${first.message ?? 'malformed'}`;
+  if (!first.instancePath && context === 'body')
+    return `Invalid request body: ${first.message ?? 'malformed'}`;
   return `Invalid ${where} ${field}: ${first.message ?? 'malformed'}`;
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof AppError) {
-      return reply.status(error.httpStatus).send(errorEnvelope(error.code, error.message));
-    }
-    const fe = error as FastifyError;
-    if (fe.validation) {
-      return reply.status(400).send(errorEnvelope('BadRequest', validationMessage(fe)));
-    }
-    const status = fe.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      const code = BY_STATUS[status] ?? 'BadRequest';
-      const message = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError' ? `Malformed JSON body: ${fe.message}` : fe.message;
-      return reply.status(status in BY_STATUS ? status : 400).send(errorEnvelope(code, message));
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return reply
-      .status(500)
-      .send(errorEnvelope('InternalServerError', `Internal error; quote request id ${request.id} when reporting it`));
-  });
+  app.setErrorHandler(
+    (error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+      if (error instanceof AppError) {
+        return reply.status(error.httpStatus).send(errorEnvelope(error.code, error.message));
+      }
+      const fe = error as FastifyError;
+      if (fe.validation) {
+        return reply.status(400).send(errorEnvelope('BadRequest', validationMessage(fe)));
+      }
+      const status = fe.statusCode ?? 500;
+      if (status >= 400 && status < 500) {
+        const code = BY_STATUS[status] ?? 'BadRequest';
+        const message =
+          fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError'
+            ? `Malformed JSON body: ${fe.message}`
+            : fe.message;
+        return reply.status(status in BY_STATUS ? status : 400).send(errorEnvelope(code, message));
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return reply
+        .status(500)
+        .send(
+          errorEnvelope(
+            'InternalServerError',
+            `Internal error; quote request id ${request.id} when reporting it`,
+          ),
+        );
+    },
+  );
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorEnvelope('NotFound', `No such endpoint: ${request.method} ${request.url.split('?')[0]}`));
+    reply
+      .status(404)
+      .send(
+        errorEnvelope(
+          'NotFound',
+          `No such endpoint: ${request.method} ${request.url.split('?')[0]}`,
+        ),
+      );
   });
 }
 

@@ -8,7 +8,13 @@ import { ok } from './reply.js';
 export const appResultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services }) => {
   app.get(
     '/appresults/:id',
-    { schema: { tags: ['AppResults'], params: IdParams, response: { 200: Envelope(AppResult), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['AppResults'],
+        params: IdParams,
+        response: { 200: Envelope(AppResult), ...errorResponses },
+      },
+    },
     async (request) => {
       const view = await services.appResults.get(request.principal, request.params.id);
       return ok(present.appResult(view.appResult, view.session, view.references, view.projects));
@@ -17,7 +23,13 @@ export const appResultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
 
   app.get(
     '/samples/:id',
-    { schema: { tags: ['Samples'], params: IdParams, response: { 200: Envelope(Sample), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['Samples'],
+        params: IdParams,
+        response: { 200: Envelope(Sample), ...errorResponses },
+      },
+    },
     async (request) => {
       const view = await services.samples.get(request.principal, request.params.id);
       return ok(present.sample(view.sample, view.session, view.references, view.projects));

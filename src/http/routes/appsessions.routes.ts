@@ -1,18 +1,34 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import * as present from '../presenters/resources.presenter.js';
-import { Envelope, IdParams, ListEnvelope, ListQuery, ProjectSorts, errorResponses } from '../schemas/common.schema.js';
+import {
+  Envelope,
+  IdParams,
+  ListEnvelope,
+  ListQuery,
+  ProjectSorts,
+  errorResponses,
+} from '../schemas/common.schema.js';
 import { AppResultCompact, AppSession, AppSessionCompact } from '../schemas/resources.schema.js';
 import { UpdateAppSessionBody } from '../schemas/requests.schema.js';
 import type { RouteDeps } from './deps.js';
 import { ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
 
-export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services, publicUrl }) => {
+export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
+  app,
+  { services, publicUrl },
+) => {
   const tags = ['AppSessions'];
 
   app.get(
     '/appsessions/:id',
-    { schema: { tags, params: IdParams, response: { 200: Envelope(AppSession), ...errorResponses } } },
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        response: { 200: Envelope(AppSession), ...errorResponses },
+      },
+    },
     async (request) => {
       const session = await services.appSessions.get(request.principal, request.params.id);
       return ok(present.appSession(session, [], presentContext(request, publicUrl)));
@@ -52,7 +68,11 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
     },
     async (request) => {
       const page = pageRequest(request.query, 'Id');
-      const result = await services.appSessions.appResults(request.principal, request.params.id, page);
+      const result = await services.appSessions.appResults(
+        request.principal,
+        request.params.id,
+        page,
+      );
       const sessions = await services.appSessions.byIds(result.items.map((r) => r.appSessionId));
       return okList(result, page, (r) => present.appResultCompact(r, sessions.get(r.appSessionId)));
     },
@@ -67,8 +87,12 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
         params: IdParams,
         querystring: Type.Object({
           ...ListQuery(ProjectSorts).properties,
-          Statuses: Type.Optional(Type.String({ maxLength: 256, description: 'Comma list of statuses' })),
-          Status: Type.Optional(Type.String({ maxLength: 256, description: 'Alias of Statuses (C# SDK)' })),
+          Statuses: Type.Optional(
+            Type.String({ maxLength: 256, description: 'Comma list of statuses' }),
+          ),
+          Status: Type.Optional(
+            Type.String({ maxLength: 256, description: 'Alias of Statuses (C# SDK)' }),
+          ),
         }),
         response: { 200: ListEnvelope(AppSessionCompact), ...errorResponses },
       },

@@ -11,7 +11,11 @@ import {
 import type { PresentContext } from '../presenters/context.js';
 
 /** One object in the v1 envelope. */
-export const ok = <T>(response: T) => ({ Response: response, ResponseStatus: {}, Notifications: [] as unknown[] });
+export const ok = <T>(response: T) => ({
+  Response: response,
+  ResponseStatus: {},
+  Notifications: [] as unknown[],
+});
 
 /** One page in the v1 list envelope (spec 1.6): DisplayedCount is always Items.length. */
 export function okList<T, W>(page: Page<T>, request: PageRequest, present: (item: T) => W) {
@@ -45,12 +49,18 @@ export function parseStatuses(raw: string | undefined): AppSessionStatus[] | und
   if (raw === undefined || raw.trim() === '') return undefined;
   return raw.split(',').map((part) => {
     const found = AppSessionStatuses.find((s) => s.toLowerCase() === part.trim().toLowerCase());
-    if (!found) throw badRequest(`Invalid query parameter Statuses: '${part.trim().slice(0, 40)}' is not one of ${AppSessionStatuses.join(', ')}`);
+    if (!found)
+      throw badRequest(
+        `Invalid query parameter Statuses: '${part.trim().slice(0, 40)}' is not one of ${AppSessionStatuses.join(', ')}`,
+      );
     return found;
   });
 }
 
 /** Where this hub is, as the client reached it, unless configured. */
-export function presentContext(request: FastifyRequest, publicUrl: string | undefined): PresentContext {
+export function presentContext(
+  request: FastifyRequest,
+  publicUrl: string | undefined,
+): PresentContext {
   return { origin: publicUrl ?? `${request.protocol}://${request.host}` };
 }

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RunStatuses, badRequest } from '../../domain/index.js';
 import * as present from '../presenters/resources.presenter.js';
-import { Envelope, IdParams, ListEnvelope, ListQuery, RunSorts, errorResponses } from '../schemas/common.schema.js';
+import {
+  Envelope,
+  IdParams,
+  ListEnvelope,
+  ListQuery,
+  RunSorts,
+  errorResponses,
+} from '../schemas/common.schema.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
 import { ok, okList, pageRequest, presentContext } from './reply.js';
@@ -12,19 +19,30 @@ function parseRunStatuses(raw: string | undefined): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   return raw.split(',').map((part) => {
     const found = RunStatuses.find((s) => s.toLowerCase() === part.trim().toLowerCase());
-    if (!found) throw badRequest(`Invalid query parameter Statuses: '${part.trim().slice(0, 40)}' is not one of ${RunStatuses.join(', ')}`);
+    if (!found)
+      throw badRequest(
+        `Invalid query parameter Statuses: '${part.trim().slice(0, 40)}' is not one of ${RunStatuses.join(', ')}`,
+      );
     return found;
   });
 }
 
-export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services, publicUrl }) => {
+export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
+  app,
+  { services, publicUrl },
+) => {
   const tags = ['Runs'];
 
   app.get(
     '/runs/:id',
     { schema: { tags, params: IdParams, response: { 200: Envelope(Run), ...errorResponses } } },
     async (request) =>
-      ok(present.run(await services.runs.get(request.principal, request.params.id), presentContext(request, publicUrl))),
+      ok(
+        present.run(
+          await services.runs.get(request.principal, request.params.id),
+          presentContext(request, publicUrl),
+        ),
+      ),
   );
 
   app.get(
@@ -38,8 +56,12 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { ser
           ...ListQuery(RunSorts).properties,
           Statuses: Type.Optional(Type.String({ maxLength: 256 })),
           InstrumentType: Type.Optional(Type.String({ maxLength: 64 })),
-          FlowcellBarcode: Type.Optional(Type.String({ maxLength: 128, description: 'Empty = runs with no barcode' })),
-          ReagentBarcode: Type.Optional(Type.String({ maxLength: 128, description: 'Empty = runs with no barcode' })),
+          FlowcellBarcode: Type.Optional(
+            Type.String({ maxLength: 128, description: 'Empty = runs with no barcode' }),
+          ),
+          ReagentBarcode: Type.Optional(
+            Type.String({ maxLength: 128, description: 'Empty = runs with no barcode' }),
+          ),
           IncludeLocked: Type.Optional(Type.Boolean()),
         }),
         response: { 200: ListEnvelope(RunCompact), ...errorResponses },

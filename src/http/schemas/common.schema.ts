@@ -2,11 +2,18 @@ import { Type, type TSchema } from 'typebox';
 import { MAX_LIMIT, SortDirs } from '../../domain/index.js';
 
 /** A string enum with a readable JSON Schema (`enum`), not an anyOf of consts. */
-export const StringEnum = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+export const StringEnum = <T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown> = {},
+) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
-export const Id = Type.String({ description: 'Decimal id, carried as a string', examples: ['21646627'] });
-export const Href = Type.String({ description: 'Relative, version-prefixed href, e.g. v1pre3/projects/1' });
+export const Id = Type.String({
+  description: 'Decimal id, carried as a string',
+  examples: ['21646627'],
+});
+export const Href = Type.String({
+  description: 'Relative, version-prefixed href, e.g. v1pre3/projects/1',
+});
 export const DateTime = Type.String({
   description: '.NET-style ISO-8601 with 7 fractional digits, e.g. 2015-04-13T15:58:40.0000000Z',
 });
@@ -50,14 +57,25 @@ export const ListQuery = <S extends readonly string[]>(sortBy: S) =>
   Type.Object({
     Offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Start index, default 0' })),
     Limit: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: MAX_LIMIT, description: `Page size, default 10, at most ${MAX_LIMIT}` }),
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_LIMIT,
+        description: `Page size, default 10, at most ${MAX_LIMIT}`,
+      }),
     ),
     SortBy: Type.Optional(StringEnum(sortBy, { description: 'Default Id' })),
     SortDir: Type.Optional(StringEnum(SortDirs, { description: 'Default Asc' })),
   });
 
 export const ProjectSorts = ['Id', 'Name', 'DateCreated'] as const;
-export const RunSorts = ['Id', 'DateCreated', 'DateModified', 'ExperimentName', 'Status', 'TotalSize'] as const;
+export const RunSorts = [
+  'Id',
+  'DateCreated',
+  'DateModified',
+  'ExperimentName',
+  'Status',
+  'TotalSize',
+] as const;
 export const GenomeSorts = ['Id', 'SpeciesName', 'Build'] as const;
 
 export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });

@@ -1,0 +1,75 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+/**
+ * Dependency direction (shared/docs/DESIGN.md, docs/architecture.md): each folder lists the
+ * folders it must NOT import. Checked here so nobody has to remember it.
+ */
+const layers = {
+  formats: [
+    'domain',
+    'services',
+    'ports',
+    'jobs',
+    'adapters',
+    'http',
+    'sdk',
+    'cli',
+    'config',
+    'app',
+  ],
+  domain: ['services', 'ports', 'jobs', 'adapters', 'http', 'sdk', 'cli', 'config', 'app'],
+  services: ['jobs', 'adapters', 'http', 'sdk', 'cli', 'config', 'app'],
+  jobs: ['adapters', 'http', 'sdk', 'cli', 'config', 'app'],
+  adapters: ['services', 'jobs', 'http', 'sdk', 'cli', 'config', 'app'],
+  http: ['ports', 'jobs', 'adapters', 'cli', 'app'],
+  cli: ['ports', 'jobs', 'adapters', 'http', 'app'],
+  config: ['services', 'ports', 'jobs', 'adapters', 'http', 'sdk', 'cli', 'app'],
+  sdk: ['domain', 'services', 'ports', 'jobs', 'adapters', 'http', 'cli', 'config', 'app'],
+};
+
+const layerRules = Object.entries(layers).map(([layer, forbidden]) => ({
+  files: [`src/${layer}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: forbidden.map((f) => (f === 'ports' ? '**/ports.js' : `**/${f}/**`)),
+            message: `src/${layer} may not import this layer (see docs/architecture.md).`,
+          },
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'seqhub-data/', 'bench/results/'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TSEnumDeclaration',
+          message: 'No enums: use an `as const` object and a union.',
+        },
+        { selector: 'TSModuleDeclaration[kind="namespace"]', message: 'No namespaces.' },
+        { selector: 'ExportDefaultDeclaration', message: 'Named exports only.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.config.ts', 'eslint.config.js', 'test/support/global-setup.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  ...layerRules,
+);
