@@ -1,0 +1,225 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  kyselyRepositories,
+  migrateToLatest,
+  openDatabase,
+  type DbHandle,
+} from '../../src/adapters/db/index.js';
+import type { PageRequest, User } from '../../src/domain/index.js';
+import type { ProjectSort, Repositories } from '../../src/ports.js';
+import { backends } from '../support/backends.js';
+
+/** The repository port, against every database: same answers, same order, same guarantees. */
+describe.each(backends())('repositories on $kind', (backend) => {
+  let handle: DbHandle;
+  let repos: Repositories;
+  let drop: () => Promise<void>;
+  let dir: string;
+  // A clock the test drives, so ties in DateCreated are real ties.
+  let now = '2026-01-01T00:00:00.000Z';
+  const page = (p: Partial<PageRequest<ProjectSort>> = {}): PageRequest<ProjectSort> => ({
+    offset: 0,
+    limit: 100,
+    sortBy: 'Id',
+    sortDir: 'Asc',
+    ...p,
+  });
+  let owner: User;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'seqhub-contract-'));
+    const db = await backend.create();
+    drop = db.drop;
+    handle = openDatabase(
+      db.env.DATABASE_URL
+        ? { kind: 'postgres', url: db.env.DATABASE_URL }
+        : { kind: 'sqlite', path: join(dir, 'x.db') },
+    );
+    await migrateToLatest(handle);
+    await migrateToLatest(handle); // idempotent
+    repos = kyselyRepositories(handle.db, handle.kind, () => now);
+    owner = await repos.users.create({ email: 'owner@lab.example', name: 'Owner', isAdmin: false });
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await drop?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ids are strings and grow; a duplicate project name is refused by the database, not by luck', async () => {
+    const a = await repos.projects.insert({ ownerId: owner.id, name: 'P', description: '' });
+    const b = await repos.projects.insert({ ownerId: owner.id, name: 'Q', description: '' });
+    expect(typeof a!.id).toBe('string');
+    expect(BigInt(b!.id)).toBeGreaterThan(BigInt(a!.id));
+    expect(
+      await repos.projects.insert({ ownerId: owner.id, name: 'P', description: 'again' }),
+    ).toBeUndefined();
+    const other = await repos.users.create({
+      email: 'other@lab.example',
+      name: 'Other',
+      isAdmin: false,
+    });
+    expect(
+      await repos.projects.insert({ ownerId: other.id, name: 'P', description: '' }),
+    ).toBeDefined();
+  });
+
+  it('sorts by Name in code-point order, breaks ties by Id, and pages without overlap', async () => {
+    const project = (await repos.projects.insert({
+      ownerId: owner.id,
+      name: 'sorting',
+      description: '',
+    }))!;
+    const session = await repos.appSessions.create({
+      ownerId: owner.id,
+      applicationId: '1',
+      name: 's',
+      projectId: project.id,
+    });
+    const names = ['b', 'B', 'a', 'é', 'b', 'Z', '10', '9', 'b'];
+    for (const name of names) {
+      await repos.samples.create({
+        projectId: project.id,
+        ownerId: owner.id,
+        appSessionId: session.id,
+        runId: undefined,
+        name,
+        description: '',
+        sampleId: name,
+        sampleNumber: undefined,
+        experimentName: undefined,
+        numReadsRaw: undefined,
+        numReadsPF: undefined,
+        read1: undefined,
+        read2: undefined,
+        isPairedEnd: undefined,
+        genomeId: undefined,
+        references: [],
+      });
+    }
+    const all = await repos.samples.listByProject(project.id, page({ sortBy: 'Name' }));
+    expect(all.totalCount).toBe(names.length);
+    expect(all.items.map((s) => s.name)).toEqual(['10', '9', 'B', 'Z', 'a', 'b', 'b', 'b', 'é']);
+    const bs = all.items.filter((s) => s.name === 'b').map((s) => BigInt(s.id));
+    expect(bs).toEqual([...bs].sort((x, y) => (x < y ? -1 : 1)));
+
+    const desc = await repos.samples.listByProject(
+      project.id,
+      page({ sortBy: 'Name', sortDir: 'Desc' }),
+    );
+    expect(desc.items.map((s) => s.id)).toEqual([...all.items].reverse().map((s) => s.id));
+
+    const walked: string[] = [];
+    for (let offset = 0; offset < names.length; offset += 2) {
+      const p = await repos.samples.listByProject(
+        project.id,
+        page({ sortBy: 'DateCreated', offset, limit: 2 }),
+      );
+      walked.push(...p.items.map((s) => s.id));
+    }
+    expect(new Set(walked).size).toBe(names.length);
+    const beyond = await repos.samples.listByProject(project.id, page({ offset: 1000 }));
+    expect(beyond).toEqual({ items: [], totalCount: names.length });
+    const none = await repos.samples.listByProject(project.id, page({ limit: 0 }));
+    expect(none).toEqual({ items: [], totalCount: names.length });
+  });
+
+  it('samples round-trip every field, including int64 read counts and absent optionals', async () => {
+    const project = (await repos.projects.insert({
+      ownerId: owner.id,
+      name: 'fields',
+      description: '',
+    }))!;
+    const session = await repos.appSessions.create({
+      ownerId: owner.id,
+      applicationId: '1',
+      name: 's',
+      projectId: project.id,
+    });
+    const created = await repos.samples.create({
+      projectId: project.id,
+      ownerId: owner.id,
+      appSessionId: session.id,
+      runId: undefined,
+      name: 'Échantillon 样本 🧬',
+      description: 'd',
+      sampleId: 'S1',
+      sampleNumber: 7,
+      experimentName: 'exp',
+      numReadsRaw: 4_000_000_000_123,
+      numReadsPF: 3_999_999_999_999,
+      read1: 151,
+      read2: 0,
+      isPairedEnd: false,
+      genomeId: '4',
+      references: [{ rel: 'using', kind: 'project', id: project.id }],
+    });
+    const got = (await repos.samples.findById(created.id))!;
+    expect(got).toMatchObject({
+      name: 'Échantillon 样本 🧬',
+      numReadsRaw: 4_000_000_000_123,
+      read2: 0,
+      isPairedEnd: false,
+      genomeId: '4',
+      status: 'Running',
+      owner: { id: owner.id, name: 'Owner' },
+      references: [{ rel: 'using', kind: 'project', id: project.id }],
+    });
+  });
+
+  it('a final AppSession cannot be updated, even by a racing writer', async () => {
+    const s = await repos.appSessions.create({
+      ownerId: owner.id,
+      applicationId: '1',
+      name: 'race',
+      projectId: undefined,
+    });
+    now = '2026-01-01T00:00:01.000Z';
+    const done = await repos.appSessions.update(s.id, { status: 'Complete', statusSummary: 'ok' });
+    expect(done).toMatchObject({ status: 'Complete', completedAt: now, statusSummary: 'ok' });
+    expect(await repos.appSessions.update(s.id, { status: 'Running' })).toBeUndefined();
+    expect((await repos.appSessions.findById(s.id))!.status).toBe('Complete');
+    const listed = await repos.appSessions.listByOwner(
+      owner.id,
+      { statuses: ['Complete'] },
+      page(),
+    );
+    expect(listed.items.map((x) => x.id)).toContain(s.id);
+  });
+
+  it('a failed transaction leaves nothing behind', async () => {
+    const before = await repos.appSessions.listByOwner(owner.id, {}, page({ limit: 0 }));
+    await expect(
+      repos.transaction(async (tx) => {
+        await tx.appSessions.create({
+          ownerId: owner.id,
+          applicationId: '1',
+          name: 'doomed',
+          projectId: undefined,
+        });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const after = await repos.appSessions.listByOwner(owner.id, {}, page({ limit: 0 }));
+    expect(after.totalCount).toBe(before.totalCount);
+  });
+
+  it('tokens are found by their hash, with their user', async () => {
+    await repos.tokens.create({ userId: owner.id, tokenHash: 'h1', scope: 'browse global' });
+    const found = await repos.tokens.findByHash('h1');
+    expect(found).toMatchObject({
+      user: { id: owner.id, email: 'owner@lab.example' },
+      token: { scope: 'browse global' },
+    });
+    expect(await repos.tokens.findByHash('nope')).toBeUndefined();
+  });
+
+  it('genomes are seeded once with stable ids', async () => {
+    const list = await repos.genomes.list({ offset: 0, limit: 1000, sortBy: 'Id', sortDir: 'Asc' });
+    expect(list.totalCount).toBe(30);
+    expect(list.items[3]).toMatchObject({ id: '4', speciesName: 'Homo sapiens', build: 'hg19' });
+  });
+});
