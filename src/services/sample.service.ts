@@ -1,24 +1,11 @@
-import {
-  validName,
-  validText,
-  type AppSession,
-  type Project,
-  type Sample,
-} from '../domain/index.js';
+import { validName, validText, type Sample } from '../domain/index.js';
 import type { Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
-import { sessionForNewWork } from './appsession.service.js';
+import { createInSession, loadEmbedded, type Embedded, type NewWorkLinks } from './embedded.js';
 import type { Principal } from './principal.js';
-import {
-  expandReferences,
-  resolveGenome,
-  resolveReferences,
-  type ExpandedReference,
-  type ReferenceInput,
-} from './references.js';
 
 /** Sample metadata as the SDK posts it (spec 4.3); the HTTP schema has checked the types. */
-export interface NewSampleInput {
+export interface NewSampleInput extends NewWorkLinks {
   name: unknown;
   description?: unknown;
   sampleId?: unknown;
@@ -29,18 +16,11 @@ export interface NewSampleInput {
   read1?: number | undefined;
   read2?: number | undefined;
   isPairedEnd?: boolean | undefined;
-  hrefGenome?: unknown;
-  hrefAppSession?: string | undefined;
-  references?: ReferenceInput[] | undefined;
-  appSessionId?: string | undefined;
 }
 
 /** A Sample with what its response embeds: its AppSession, references and project. */
-export interface SampleView {
+export interface SampleView extends Embedded {
   sample: Sample;
-  session: AppSession;
-  references: ExpandedReference[];
-  projects: Project[];
 }
 
 export class SampleService {
@@ -49,7 +29,7 @@ export class SampleService {
     private readonly access: AccessService,
   ) {}
 
-  /** `POST projects/{id}/samples`: validated first, then session + sample in one transaction. */
+  /** `POST projects/{id}/samples` (spec 4.3): validated first, then written in one transaction. */
   async create(
     principal: Principal,
     projectId: string,
@@ -66,35 +46,30 @@ export class SampleService {
         : validName(input.experimentName, 'ExperimentName');
     const description = validText(input.description, 'Description');
     const project = await this.access.project(principal, projectId, 'create');
-    const genomeId = await resolveGenome(this.repos, input.hrefGenome);
-    const references = await resolveReferences(this.repos, principal, input.references);
-    const created = await this.repos.transaction(async (repos) => {
-      const session = await sessionForNewWork(
-        repos,
-        principal,
-        project,
-        { appSessionId: input.appSessionId, hrefAppSession: input.hrefAppSession },
-        name,
-      );
-      return repos.samples.create({
-        projectId: project.id,
-        ownerId: principal.user.id,
-        appSessionId: session.id,
-        runId: undefined,
-        name,
-        description,
-        sampleId,
-        sampleNumber: input.sampleNumber,
-        experimentName,
-        numReadsRaw: input.numReadsRaw,
-        numReadsPF: input.numReadsPF,
-        read1: input.read1,
-        read2: input.read2,
-        isPairedEnd: input.isPairedEnd,
-        genomeId,
-        references,
-      });
-    });
+    const created = await createInSession(
+      this.repos,
+      principal,
+      project,
+      name,
+      input,
+      (tx, links) =>
+        tx.samples.create({
+          projectId: project.id,
+          ownerId: principal.user.id,
+          runId: undefined,
+          name,
+          description,
+          sampleId,
+          sampleNumber: input.sampleNumber,
+          experimentName,
+          numReadsRaw: input.numReadsRaw,
+          numReadsPF: input.numReadsPF,
+          read1: input.read1,
+          read2: input.read2,
+          isPairedEnd: input.isPairedEnd,
+          ...links,
+        }),
+    );
     return this.view(principal, created);
   }
 
@@ -102,13 +77,7 @@ export class SampleService {
     return this.view(principal, await this.access.sample(principal, id, 'browse'));
   }
 
-  /** Loads what the full Sample response embeds. */
-  async view(principal: Principal, sample: Sample): Promise<SampleView> {
-    const [session, references, project] = await Promise.all([
-      this.repos.appSessions.findById(sample.appSessionId),
-      expandReferences(this.repos, principal, sample.references),
-      this.repos.projects.findById(sample.projectId),
-    ]);
-    return { sample, session: session!, references, projects: project ? [project] : [] };
+  private async view(principal: Principal, sample: Sample): Promise<SampleView> {
+    return { sample, ...(await loadEmbedded(this.repos, principal, sample)) };
   }
 }

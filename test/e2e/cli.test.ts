@@ -98,7 +98,7 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
         headers: { 'x-access-token': token },
       });
       expect(res.status).toBe(200);
-      expect((await res.json()).Response.Email).toBe('admin@localhost');
+      expect(((await res.json()) as any).Response.Email).toBe('admin@localhost');
     } finally {
       expect(await stop(child)).toBe(0);
     }
@@ -138,7 +138,7 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
       const me = await fetch(`http://127.0.0.1:${port}/v1pre3/users/current`, {
         headers: { 'x-access-token': issued.stdout.trim() },
       });
-      expect((await me.json()).Response).toMatchObject({
+      expect(((await me.json()) as any).Response).toMatchObject({
         Id: id,
         Name: 'Grace Hopper',
         Email: 'grace@lab.example',

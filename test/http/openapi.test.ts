@@ -14,17 +14,27 @@ describe('generated artifacts stay equal to what is committed', () => {
   it('GET /openapi.json equals docs/openapi.json (run `npm run openapi` after changing a route)', async () => {
     const res = await fetch(`${hub.url}/openapi.json`);
     expect(res.status).toBe(200);
-    const served = await res.json();
+    const served = (await res.json()) as any;
     const committed = JSON.parse(readFileSync('docs/openapi.json', 'utf8'));
     expect(served).toEqual(committed);
     expect(Object.keys(served.paths)).toEqual(
-      expect.arrayContaining(['/v1pre3/users/{id}', '/v1pre3/projects', '/v1pre3/projects/{id}/samples', '/v1pre3/genomes/{id}']),
+      expect.arrayContaining([
+        '/v1pre3/users/{id}',
+        '/v1pre3/projects',
+        '/v1pre3/projects/{id}/samples',
+        '/v1pre3/genomes/{id}',
+      ]),
     );
   });
 
   it('every error code in the registry is documented with its HTTP status, and nothing else is', () => {
     const doc = readFileSync('docs/api-choices.md', 'utf8');
-    const table = [...doc.matchAll(/^\| `([A-Za-z.]+(?:_[A-Z]+)*)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
-    expect(Object.fromEntries(table)).toEqual(Object.fromEntries(Object.entries(ErrorCodes).map(([code, { status }]) => [code, status])));
+    const table = [...doc.matchAll(/^\| `([A-Za-z.]+(?:_[A-Z]+)*)` \| (\d{3}) \|/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]);
+    expect(Object.fromEntries(table)).toEqual(
+      Object.fromEntries(Object.entries(ErrorCodes).map(([code, { status }]) => [code, status])),
+    );
   });
 });

@@ -273,7 +273,7 @@ describe.each(backends())('BaseSpace Python SDK flow on $kind', (backend) => {
       body: 'status=Aborted&statussummary=user+stopped',
     });
     expect(res.status).toBe(200);
-    expect((await res.json()).Response).toMatchObject({
+    expect(((await res.json()) as any).Response).toMatchObject({
       Status: 'Aborted',
       StatusSummary: 'user stopped',
     });

@@ -37,13 +37,13 @@ describe.each(backends())('users on $kind', (backend) => {
     for (const init of [
       { headers: { 'x-access-token': token } },
       { headers: { Authorization: `Bearer ${token}` } },
-    ]) {
+    ] as RequestInit[]) {
       const res = await fetch(`${hub.url}/v1pre3/users/current`, init);
       expect(res.status).toBe(200);
-      expect((await res.json()).Response.Id).toBe(user.id);
+      expect(((await res.json()) as any).Response.Id).toBe(user.id);
     }
     const res = await fetch(`${hub.url}/v1pre3/users/current?access_token=${token}`);
-    expect((await res.json()).Response.Id).toBe(user.id);
+    expect(((await res.json()) as any).Response.Id).toBe(user.id);
   });
 
   it("users/{id} answers the caller's own id and refuses any other", async () => {
@@ -63,10 +63,10 @@ describe.each(backends())('users on $kind', (backend) => {
       { 'x-access-token': 'deadbeef'.repeat(4) },
       { Authorization: 'Bearer' },
       { Authorization: 'Basic abc' },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await fetch(`${hub.url}/v1pre3/users/current`, { headers });
       expect(res.status).toBe(401);
-      const body = await res.json();
+      const body = (await res.json()) as any;
       expect(body.ResponseStatus.ErrorCode).toBe('Unauthorized');
       expect(typeof body.ResponseStatus.Message).toBe('string');
       expect(body.Response).toBeUndefined();

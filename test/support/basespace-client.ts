@@ -26,7 +26,7 @@ export class PythonSdkClient {
 
   async get(path: string, query: Record<string, string | number> = {}): Promise<Reply> {
     const qs = new URLSearchParams(
-      Object.entries(query).map(([k, v]) => [k, String(v)]),
+      Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
     ).toString();
     const res = await fetch(`${this.base}/v1pre3/${path}${qs ? `?${qs}` : ''}`, {
       headers: this.headers(),
