@@ -3,10 +3,11 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { badRequest } from '../domain/index.js';
 import type { Services } from '../services/index.js';
 import { installAuth } from './plugins/auth.js';
 import { caseInsensitiveParams } from './plugins/case-insensitive.js';
-import { installErrorHandling } from './plugins/error-envelope.js';
+import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
 import { appSessionRoutes } from './routes/appsessions.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
@@ -48,14 +49,25 @@ function validators(app: FastifyInstance): void {
   );
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function bodyParsers(app: FastifyInstance): void {
   // The SDKs send `Content-Type: application/json` with an empty body on some POSTs: that is {}.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).trim() === '') return done(null, {});
-    return json(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259 8.1); decoding leniently would store U+FFFD in place of the bytes.
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      return done(badRequest('Malformed JSON body: it is not valid UTF-8'), undefined);
+    }
+    if (text.trim() === '') return done(null, {});
+    return json(request, text, done);
   });
+  // Fastify parses text/plain by default; a body there is neither JSON nor a form, so a 415.
+  app.removeContentTypeParser('text/plain');
   // Anything else is accepted only when empty (`POST files/{id}?uploadstatus=complete` style).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
     if ((body as Buffer).length === 0) return done(null, undefined);
@@ -74,6 +86,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   validators(app);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCodes, type ErrorCode } from '../../domain/index.js';
+import { AppError, ErrorCodes, truncateForMessage, type ErrorCode } from '../../domain/index.js';
 
 /** Renders every error as the BaseSpace envelope (spec 1.7). The only place that does. */
 export function errorEnvelope(code: string, message: string) {
@@ -33,9 +33,12 @@ function validationMessage(error: FastifyError): string {
   const first = (error.validation as AjvError[] | undefined)?.[0];
   if (!first) return error.message;
   const context = (error as { validationContext?: string }).validationContext ?? '';
+  const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  // A missing nested field is named in full (`References.0.HrefContent`), not by its parent.
   const field =
-    first.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
-    (first.keyword === 'required' ? String(first.params.missingProperty) : context);
+    first.keyword === 'required'
+      ? [path, String(first.params.missingProperty)].filter(Boolean).join('.')
+      : path || context;
   const where =
     context === 'querystring'
       ? 'query parameter'
@@ -50,6 +53,34 @@ function validationMessage(error: FastifyError): string {
   if (!first.instancePath && context === 'body')
     return `Invalid request body: ${first.message ?? 'malformed'}`;
   return `Invalid ${where} ${field}: ${first.message ?? 'malformed'}`;
+}
+
+/**
+ * Errors the router raises before any hook runs, for a path segment that is not valid
+ * %-encoding or is longer than the router allows. Fastify would answer them in its own JSON,
+ * which no SDK can read. Such a segment names nothing, like a malformed id (spec 1.7): a 404.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const path = truncateForMessage(request.url.split('?')[0] ?? '', 100);
+    reply
+      .status(404)
+      .send(errorEnvelope('NotFound', `No such resource: ${request.method} ${path}`));
+    return;
+  }
+  request.log.error({ err: error }, 'router error');
+  reply
+    .status(500)
+    .send(
+      errorEnvelope(
+        'InternalServerError',
+        `Internal error; quote request id ${request.id} when reporting it`,
+      ),
+    );
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

@@ -5,7 +5,7 @@ import { Envelope, IdParams, ListEnvelope, ListQuery, ProjectSorts, errorRespons
 import { AppResultCompact, Project, ProjectCompact, SampleCompact, AppResult, Sample } from '../schemas/resources.schema.js';
 import { AppSessionIdQuery, CreateAppResultBody, CreateProjectBody, CreateSampleBody } from '../schemas/requests.schema.js';
 import type { RouteDeps } from './deps.js';
-import { ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
+import { filterText, ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
 
 const refsIn = (refs: { Rel?: string; Type?: string; HrefContent: string }[] | undefined) =>
   refs?.map((r) => ({ rel: r.Rel, type: r.Type, hrefContent: r.HrefContent }));
@@ -54,7 +54,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
   app.get('/users/:id/projects', listProjects, async (request) => {
     services.users.byId(request.principal, request.params.id);
     const page = pageRequest(request.query, 'Id');
-    const result = await services.projects.list(request.principal, { name: request.query.Name }, page);
+    const name = filterText(request.query.Name, 'Name');
+    const result = await services.projects.list(request.principal, { name }, page);
     return okList(result, page, present.projectCompact);
   });
 

@@ -57,6 +57,17 @@ export function parseStatuses(raw: string | undefined): AppSessionStatus[] | und
   });
 }
 
+/**
+ * A free-text filter (`Name`, barcodes, `InstrumentType`). Stored names never hold control
+ * characters, so such a filter could match nothing; and PostgreSQL text cannot hold NUL at all.
+ */
+export function filterText(raw: string | undefined, param: string): string | undefined {
+  if (raw !== undefined && /[\u0000-\u001f\u007f-\u009f]/.test(raw)) {
+    throw badRequest(`Invalid query parameter ${param}: must not contain control characters`);
+  }
+  return raw;
+}
+
 /** Where this hub is, as the client reached it, unless configured. */
 export function presentContext(
   request: FastifyRequest,

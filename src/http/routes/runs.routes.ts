@@ -12,7 +12,7 @@ import {
 } from '../schemas/common.schema.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
-import { ok, okList, pageRequest, presentContext } from './reply.js';
+import { filterText, ok, okList, pageRequest, presentContext } from './reply.js';
 
 /** `Statuses=Complete,failed` on runs: comma list, case-insensitive. */
 function parseRunStatuses(raw: string | undefined): string[] | undefined {
@@ -75,9 +75,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         request.principal,
         {
           statuses: parseRunStatuses(q.Statuses),
-          instrumentType: q.InstrumentType,
-          flowcellBarcode: q.FlowcellBarcode,
-          reagentBarcode: q.ReagentBarcode,
+          instrumentType: filterText(q.InstrumentType, 'InstrumentType'),
+          flowcellBarcode: filterText(q.FlowcellBarcode, 'FlowcellBarcode'),
+          reagentBarcode: filterText(q.ReagentBarcode, 'ReagentBarcode'),
         },
         page,
       );

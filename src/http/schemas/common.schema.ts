@@ -55,7 +55,15 @@ export const ErrorEnvelope = Type.Object(
 /** Paging and sorting parameters of a list with the given SortBy values (spec 1.6). */
 export const ListQuery = <S extends readonly string[]>(sortBy: S) =>
   Type.Object({
-    Offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Start index, default 0' })),
+    // Past the end is an empty page, but beyond 2^53 a number is no longer exact and beyond 2^63
+    // no database takes it: there a 400 naming Offset beats a 500.
+    Offset: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: 'Start index, default 0',
+      }),
+    ),
     Limit: Type.Optional(
       Type.Integer({
         minimum: 0,
@@ -78,7 +86,11 @@ export const RunSorts = [
 ] as const;
 export const GenomeSorts = ['Id', 'SpeciesName', 'Build'] as const;
 
-export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+/**
+ * No length limit here: whatever is not an id (also a 100-character one) is a 404 from parseId,
+ * like `-1` or `abc` (spec 1.7), not a 400. The router caps path parameters at 500 characters.
+ */
+export const IdParams = Type.Object({ id: Type.String() });
 
 /** Responses every authenticated route can give, for the OpenAPI document. */
 export const errorResponses = {
