@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AppSessionStatus, Page, PageRequest, Sample } from '../../../domain/index.js';
 import type { NewSample, ProjectSort, SampleRepository } from '../../../ports.js';
 import type { Database, SamplesTable } from '../schema.js';
@@ -13,7 +13,6 @@ import {
   optStr,
   orderAndPage,
   ownerRef,
-  pageOf,
   toId,
 } from './common.js';
 
@@ -67,24 +66,44 @@ export class KyselySampleRepository implements SampleRepository {
   }
 
   /**
-   * Deep pages: the page of sample rows is cut first, from the (project_id, sort column, id)
-   * index, and only those rows are joined to their owner and AppSession; joining before the
-   * OFFSET would join every skipped row too (measured: bench/samples-pages).
+   * One statement returns the project's sample count and the page, deep pages included.
+   * Figures from bench/samples-pages (1M samples over 1,000 projects, Offset 900..990, Limit 10):
+   *
+   * - The page is cut from the (project_id, sort column, id) index alone, selecting only ids,
+   *   and just those ids are joined back to their sample, owner and AppSession rows. Cutting
+   *   with `s.*` made both databases read a table row for every skipped row: PostgreSQL chose a
+   *   bitmap heap scan + sort of all the project's rows (EXPLAIN ANALYZE: 1,040 buffers, 1.86 ms
+   *   -> 82 buffers, 0.30 ms, index-only scan with 0 heap fetches), SQLite seeked the table for
+   *   each skipped index entry (SortBy=Name page, random project: 4.9 -> 2.0 ms). Served, 10
+   *   connections: SQLite 539 -> 898 req/s, PostgreSQL 94 -> 160 req/s.
+   * - The count rides along as a one-row derived table LEFT JOINed to the page, so an empty
+   *   page (Offset past the end) still carries it: one round trip instead of two on PostgreSQL
+   *   (one client, count + page: 3.6 -> 1.3 ms), one statement to build and prepare instead of
+   *   two on SQLite.
    */
   async listByProject(projectId: string, page: PageRequest<ProjectSort>): Promise<Page<Sample>> {
     const base = this.db.selectFrom('samples as s').where('s.project_id', '=', projectId);
-    const pageRows = orderAndPage(base.selectAll('s'), page, SORT_COLUMNS, 's.id');
+    const pageIds = orderAndPage(base.select('s.id'), page, SORT_COLUMNS, 's.id');
+    const pageRows = this.db
+      .selectFrom(pageIds.as('p'))
+      .innerJoin('samples as s', 's.id', 'p.id')
+      .innerJoin('users as u', 'u.id', 's.owner_id')
+      .innerJoin('appsessions as a', 'a.id', 's.appsession_id')
+      .selectAll('s')
+      .select(['u.name as owner_name', 'u.email as owner_email', 'a.status', 'a.status_summary']);
     const dir = page.sortDir === 'Desc' ? 'desc' : 'asc';
-    const outerSort = SORT_COLUMNS[page.sortBy].replace(/^s\./, 'p.');
-    let joined = this.db
-      .selectFrom(pageRows.as('p'))
-      .innerJoin('users as u', 'u.id', 'p.owner_id')
-      .innerJoin('appsessions as a', 'a.id', 'p.appsession_id')
-      .selectAll('p')
-      .select(['u.name as owner_name', 'u.email as owner_email', 'a.status', 'a.status_summary'])
-      .orderBy(outerSort as 'p.id', dir);
-    if (outerSort !== 'p.id') joined = joined.orderBy('p.id', dir);
-    return pageOf(base.select(countAll).executeTakeFirst(), joined.execute(), mapSample);
+    const sortColumn = SORT_COLUMNS[page.sortBy].replace(/^s\./, 'r.');
+    let query = this.db
+      .selectFrom(base.select(countAll).as('c'))
+      .leftJoin(pageRows.as('r'), (join) => join.onTrue())
+      .selectAll('r')
+      .select('c.n as total_count')
+      .orderBy(sql.ref(sortColumn), dir);
+    if (sortColumn !== 'r.id') query = query.orderBy('r.id', dir);
+    const rows = await query.execute();
+    const items: Sample[] = [];
+    for (const row of rows) if (row.id !== null) items.push(mapSample(row as SampleRow));
+    return { totalCount: Number(rows[0]?.total_count ?? 0), items };
   }
 }
 
