@@ -450,14 +450,16 @@ async function measure(label, base, state, pids) {
   );
   await load(base, state, settings.warmupS, 1);
   const dbPids = pids.database ? await pids.database() : [];
+  const tracked = () =>
+    [pids.server, process.pid, ...dbPids].reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
   const before = {
     server: cpuSeconds(pids.server),
     db: dbPids.map(cpuSeconds),
     client: process.cpuUsage(),
+    machine: machineBusySeconds(),
+    tracked: tracked(),
   };
-  const loadAverage = os.loadavg()[0];
   const result = await load(base, state, settings.durationS, 42);
-  result.loadAverageBefore = Number(loadAverage.toFixed(2));
   const perRequestUs = (cpu) =>
     cpu === undefined ? undefined : Math.round((cpu / result.requestsTotal) * 1e6);
   const serverAfter = cpuSeconds(pids.server);
@@ -471,7 +473,24 @@ async function measure(label, base, state, pids) {
       : undefined,
     loadGenerator: perRequestUs((client.user + client.system) / 1e6),
   };
+  // CPUs busy with anything but this run (other jobs on the machine): they skew req/s and tails.
+  const machine = machineBusySeconds();
+  if (machine !== undefined && before.machine !== undefined) {
+    const other = machine - before.machine - (tracked() - before.tracked);
+    result.otherCpus = Number(Math.max(0, other / result.durationS).toFixed(2));
+  }
   return result;
+}
+
+/** CPU seconds all CPUs spent busy since boot, from /proc/stat; undefined off Linux. */
+function machineBusySeconds() {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = ticks.map(Number);
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -596,6 +615,7 @@ function cpuTable(results) {
     'ours database',
     'bare server',
     'load generator (ours/bare)',
+    'other CPUs busy (ours/bare)',
   ];
   const rows = results.map((r) => [
     r.database,
@@ -603,6 +623,7 @@ function cpuTable(results) {
     r.database === 'sqlite' ? '(in server)' : us(r.ours.cpuUsPerRequest.database),
     us(r.bare.cpuUsPerRequest.server),
     `${us(r.ours.cpuUsPerRequest.loadGenerator)} / ${us(r.bare.cpuUsPerRequest.loadGenerator)}`,
+    `${r.ours.otherCpus ?? '-'} / ${r.bare.otherCpus ?? '-'}`,
   ]);
   return formatTable(head, rows);
 }
@@ -649,15 +670,16 @@ async function main() {
     log(`!!! FAIL (${r.database}): ${why.join('; ')} !!!`);
   }
   if (results.every((r) => r.pass)) log('All targets met.');
-  const busy = Math.max(
-    ...results.flatMap((r) => [r.ours.loadAverageBefore, r.bare.loadAverageBefore]),
+  const otherCpus = Math.max(
+    0,
+    ...results.flatMap((r) => [r.ours.otherCpus ?? 0, r.bare.otherCpus ?? 0]),
   );
-  if (busy > 1) {
+  if (otherCpus > 0.2) {
     log(
-      `note: the 1-minute load average was up to ${busy.toFixed(2)} before a measured run (${os.cpus().length} CPUs):`,
+      `note: other processes kept up to ${otherCpus.toFixed(2)} of the ${os.cpus().length} CPUs busy during a measured run;`,
     );
     log(
-      '      something else was running, and req/s and latencies suffer; the CPU us/request table suffers least.',
+      '      req/s and latencies suffer from that; the CPU us/request table suffers least. Re-run on a quiet machine.',
     );
   }
 
