@@ -53,7 +53,9 @@ export async function migrateToLatest(handle: DbHandle): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? String(error)}`);
+    throw new Error(
+      `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`,
+    );
   }
 }
 

@@ -1,3 +1,9 @@
-export { openDatabase, migrateToLatest, isUniqueViolation, type DbConfig, type DbHandle } from './connect.js';
+export {
+  openDatabase,
+  migrateToLatest,
+  isUniqueViolation,
+  type DbConfig,
+  type DbHandle,
+} from './connect.js';
 export { kyselyRepositories } from './repositories/index.js';
 export type { Database, DbKind } from './schema.js';

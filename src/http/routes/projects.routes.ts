@@ -1,16 +1,38 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import * as present from '../presenters/resources.presenter.js';
-import { Envelope, IdParams, ListEnvelope, ListQuery, ProjectSorts, errorResponses } from '../schemas/common.schema.js';
-import { AppResultCompact, Project, ProjectCompact, SampleCompact, AppResult, Sample } from '../schemas/resources.schema.js';
-import { AppSessionIdQuery, CreateAppResultBody, CreateProjectBody, CreateSampleBody } from '../schemas/requests.schema.js';
+import {
+  Envelope,
+  IdParams,
+  ListEnvelope,
+  ListQuery,
+  ProjectSorts,
+  errorResponses,
+} from '../schemas/common.schema.js';
+import {
+  AppResultCompact,
+  Project,
+  ProjectCompact,
+  SampleCompact,
+  AppResult,
+  Sample,
+} from '../schemas/resources.schema.js';
+import {
+  AppSessionIdQuery,
+  CreateAppResultBody,
+  CreateProjectBody,
+  CreateSampleBody,
+} from '../schemas/requests.schema.js';
 import type { RouteDeps } from './deps.js';
 import { filterText, ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
 
 const refsIn = (refs: { Rel?: string; Type?: string; HrefContent: string }[] | undefined) =>
   refs?.map((r) => ({ rel: r.Rel, type: r.Type, hrefContent: r.HrefContent }));
 
-export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services, publicUrl }) => {
+export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
+  app,
+  { services, publicUrl },
+) => {
   const tags = ['Projects'];
 
   app.post(
@@ -36,7 +58,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
     '/projects/:id',
     { schema: { tags, params: IdParams, response: { 200: Envelope(Project), ...errorResponses } } },
     async (request) =>
-      ok(present.project(await services.projects.get(request.principal, request.params.id), presentContext(request, publicUrl))),
+      ok(
+        present.project(
+          await services.projects.get(request.principal, request.params.id),
+          presentContext(request, publicUrl),
+        ),
+      ),
   );
 
   const listProjects = {
@@ -84,7 +111,9 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, {
         params: IdParams,
         querystring: Type.Object({
           ...ListQuery(ProjectSorts).properties,
-          Statuses: Type.Optional(Type.String({ maxLength: 256, description: 'Comma list of AppSession statuses' })),
+          Statuses: Type.Optional(
+            Type.String({ maxLength: 256, description: 'Comma list of AppSession statuses' }),
+          ),
         }),
         response: { 200: ListEnvelope(AppResultCompact), ...errorResponses },
       },

@@ -45,7 +45,11 @@ export function coreMigration(kind: DbKind): Migration {
         .addColumn('total_size', 'bigint', (c) => c.notNull().defaultTo(0))
         .addUniqueConstraint('projects_owner_name_uq', ['owner_id', 'name'])
         .execute();
-      await db.schema.createIndex('projects_owner_created_ix').on('projects').columns(['owner_id', 'created_at', 'id']).execute();
+      await db.schema
+        .createIndex('projects_owner_created_ix')
+        .on('projects')
+        .columns(['owner_id', 'created_at', 'id'])
+        .execute();
 
       await table('appsessions')
         .addColumn('owner_id', refType, (c) => c.notNull().references('users.id'))
@@ -59,7 +63,11 @@ export function coreMigration(kind: DbKind): Migration {
         .addColumn('completed_at', 'text')
         .addColumn('total_size', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
-      await db.schema.createIndex('appsessions_owner_ix').on('appsessions').columns(['owner_id', 'id']).execute();
+      await db.schema
+        .createIndex('appsessions_owner_ix')
+        .on('appsessions')
+        .columns(['owner_id', 'id'])
+        .execute();
 
       await table('appresults')
         .addColumn('project_id', refType, (c) => c.notNull().references('projects.id'))
@@ -73,10 +81,26 @@ export function coreMigration(kind: DbKind): Migration {
         .addColumn('modified_at', 'text', (c) => c.notNull())
         .addColumn('total_size', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
-      await db.schema.createIndex('appresults_project_ix').on('appresults').columns(['project_id', 'id']).execute();
-      await db.schema.createIndex('appresults_project_name_ix').on('appresults').columns(['project_id', 'name', 'id']).execute();
-      await db.schema.createIndex('appresults_project_created_ix').on('appresults').columns(['project_id', 'created_at', 'id']).execute();
-      await db.schema.createIndex('appresults_session_ix').on('appresults').columns(['appsession_id', 'id']).execute();
+      await db.schema
+        .createIndex('appresults_project_ix')
+        .on('appresults')
+        .columns(['project_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('appresults_project_name_ix')
+        .on('appresults')
+        .columns(['project_id', 'name', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('appresults_project_created_ix')
+        .on('appresults')
+        .columns(['project_id', 'created_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('appresults_session_ix')
+        .on('appresults')
+        .columns(['appsession_id', 'id'])
+        .execute();
 
       await table('samples')
         .addColumn('project_id', refType, (c) => c.notNull().references('projects.id'))
@@ -100,10 +124,26 @@ export function coreMigration(kind: DbKind): Migration {
         .addColumn('total_size', 'bigint', (c) => c.notNull().defaultTo(0))
         .execute();
       // Deep sorted pages of projects/{id}/samples walk these (bench/samples-pages).
-      await db.schema.createIndex('samples_project_ix').on('samples').columns(['project_id', 'id']).execute();
-      await db.schema.createIndex('samples_project_name_ix').on('samples').columns(['project_id', 'name', 'id']).execute();
-      await db.schema.createIndex('samples_project_created_ix').on('samples').columns(['project_id', 'created_at', 'id']).execute();
-      await db.schema.createIndex('samples_session_ix').on('samples').columns(['appsession_id']).execute();
+      await db.schema
+        .createIndex('samples_project_ix')
+        .on('samples')
+        .columns(['project_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('samples_project_name_ix')
+        .on('samples')
+        .columns(['project_id', 'name', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('samples_project_created_ix')
+        .on('samples')
+        .columns(['project_id', 'created_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('samples_session_ix')
+        .on('samples')
+        .columns(['appsession_id'])
+        .execute();
       await db.schema.createIndex('samples_run_ix').on('samples').columns(['run_id']).execute();
 
       await table('runs')

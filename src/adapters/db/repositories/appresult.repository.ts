@@ -2,9 +2,22 @@ import type { Kysely } from 'kysely';
 import type { AppResult, AppSessionStatus, Page, PageRequest } from '../../../domain/index.js';
 import type { AppResultRepository, NewAppResult, ProjectSort } from '../../../ports.js';
 import type { Database } from '../schema.js';
-import { countAll, decodeRefs, encodeRefs, optId, orderAndPage, ownerRef, pageOf, toId } from './common.js';
+import {
+  countAll,
+  decodeRefs,
+  encodeRefs,
+  optId,
+  orderAndPage,
+  ownerRef,
+  pageOf,
+  toId,
+} from './common.js';
 
-const SORT_COLUMNS: Record<ProjectSort, string> = { Id: 'r.id', Name: 'r.name', DateCreated: 'r.created_at' };
+const SORT_COLUMNS: Record<ProjectSort, string> = {
+  Id: 'r.id',
+  Name: 'r.name',
+  DateCreated: 'r.created_at',
+};
 
 export class KyselyAppResultRepository implements AppResultRepository {
   constructor(
@@ -68,7 +81,10 @@ export class KyselyAppResultRepository implements AppResultRepository {
     return pageOf(base.select(countAll).executeTakeFirst(), rows, mapAppResult);
   }
 
-  async listByAppSession(appSessionId: string, page: PageRequest<ProjectSort>): Promise<Page<AppResult>> {
+  async listByAppSession(
+    appSessionId: string,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<AppResult>> {
     const base = this.db.selectFrom('appresults as r').where('r.appsession_id', '=', appSessionId);
     const rows = orderAndPage(
       base

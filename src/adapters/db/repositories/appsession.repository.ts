@@ -5,7 +5,11 @@ import type { AppSessionFilter, AppSessionRepository, ProjectSort } from '../../
 import type { Database, DbKind } from '../schema.js';
 import { countAll, optId, optStr, orderAndPage, ownerRef, pageOf, toId } from './common.js';
 
-const SORT_COLUMNS: Record<ProjectSort, string> = { Id: 'a.id', Name: 'a.name', DateCreated: 'a.created_at' };
+const SORT_COLUMNS: Record<ProjectSort, string> = {
+  Id: 'a.id',
+  Name: 'a.name',
+  DateCreated: 'a.created_at',
+};
 
 export class KyselyAppSessionRepository implements AppSessionRepository {
   constructor(
@@ -22,7 +26,12 @@ export class KyselyAppSessionRepository implements AppSessionRepository {
       .select(['u.name as owner_name', 'u.email as owner_email']);
   }
 
-  async create(input: { ownerId: string; applicationId: string; name: string; projectId: string | undefined }): Promise<AppSession> {
+  async create(input: {
+    ownerId: string;
+    applicationId: string;
+    name: string;
+    projectId: string | undefined;
+  }): Promise<AppSession> {
     const at = this.now();
     const { id } = await this.db
       .insertInto('appsessions')
@@ -50,13 +59,17 @@ export class KyselyAppSessionRepository implements AppSessionRepository {
   async findForUpdate(id: string): Promise<AppSession | undefined> {
     // SQLite has no row locks and needs none: a write transaction holds the whole database.
     const query = this.select().where('a.id', '=', id);
-    const row = await (this.kind === 'postgres' && this.db.isTransaction ? query.forUpdate('a') : query).executeTakeFirst();
+    const row = await (
+      this.kind === 'postgres' && this.db.isTransaction ? query.forUpdate('a') : query
+    ).executeTakeFirst();
     return row && mapAppSession(row);
   }
 
   async findByIds(ids: readonly string[]): Promise<AppSession[]> {
     if (ids.length === 0) return [];
-    const rows = await this.select().where('a.id', 'in', [...new Set(ids)]).execute();
+    const rows = await this.select()
+      .where('a.id', 'in', [...new Set(ids)])
+      .execute();
     return rows.map(mapAppSession);
   }
 
@@ -70,7 +83,8 @@ export class KyselyAppSessionRepository implements AppSessionRepository {
       .set({
         modified_at: at,
         ...(patch.status !== undefined && { status: patch.status }),
-        ...(patch.status !== undefined && FINAL_STATUSES.includes(patch.status) && { completed_at: at }),
+        ...(patch.status !== undefined &&
+          FINAL_STATUSES.includes(patch.status) && { completed_at: at }),
         ...(patch.statusSummary !== undefined && { status_summary: patch.statusSummary }),
         ...(patch.projectId !== undefined && { project_id: patch.projectId }),
       })
@@ -81,7 +95,11 @@ export class KyselyAppSessionRepository implements AppSessionRepository {
     return this.findById(id);
   }
 
-  async listByOwner(ownerId: string, filter: AppSessionFilter, page: PageRequest<ProjectSort>): Promise<Page<AppSession>> {
+  async listByOwner(
+    ownerId: string,
+    filter: AppSessionFilter,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<AppSession>> {
     let base = this.db.selectFrom('appsessions as a').where('a.owner_id', '=', ownerId);
     if (filter.statuses?.length) base = base.where('a.status', 'in', [...filter.statuses]);
     if (filter.projectIds !== undefined) {
@@ -89,7 +107,10 @@ export class KyselyAppSessionRepository implements AppSessionRepository {
       base = base.where('a.project_id', 'in', [...filter.projectIds]);
     }
     const rows = orderAndPage(
-      base.innerJoin('users as u', 'u.id', 'a.owner_id').selectAll('a').select(['u.name as owner_name', 'u.email as owner_email']),
+      base
+        .innerJoin('users as u', 'u.id', 'a.owner_id')
+        .selectAll('a')
+        .select(['u.name as owner_name', 'u.email as owner_email']),
       page,
       SORT_COLUMNS,
       'a.id',

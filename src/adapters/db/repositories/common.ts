@@ -12,7 +12,11 @@ export const optBool = (v: number | null | undefined): boolean | undefined =>
   v === null || v === undefined ? undefined : v !== 0;
 export const nullable = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
-export const ownerRef = (row: { owner_id: number | string; owner_name: string; owner_email: string }): UserRef => ({
+export const ownerRef = (row: {
+  owner_id: number | string;
+  owner_name: string;
+  owner_email: string;
+}): UserRef => ({
   id: toId(row.owner_id),
   name: row.owner_name,
   email: row.owner_email,

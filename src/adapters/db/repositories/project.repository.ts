@@ -5,7 +5,11 @@ import { isUniqueViolation } from '../connect.js';
 import type { Database } from '../schema.js';
 import { countAll, orderAndPage, ownerRef, pageOf, toId } from './common.js';
 
-const SORT_COLUMNS: Record<ProjectSort, string> = { Id: 'p.id', Name: 'p.name', DateCreated: 'p.created_at' };
+const SORT_COLUMNS: Record<ProjectSort, string> = {
+  Id: 'p.id',
+  Name: 'p.name',
+  DateCreated: 'p.created_at',
+};
 
 export class KyselyProjectRepository implements ProjectRepository {
   constructor(
@@ -21,12 +25,22 @@ export class KyselyProjectRepository implements ProjectRepository {
       .select(['u.name as owner_name', 'u.email as owner_email']);
   }
 
-  async insert(input: { ownerId: string; name: string; description: string }): Promise<Project | undefined> {
+  async insert(input: {
+    ownerId: string;
+    name: string;
+    description: string;
+  }): Promise<Project | undefined> {
     const at = this.now();
     try {
       const { id } = await this.db
         .insertInto('projects')
-        .values({ owner_id: input.ownerId, name: input.name, description: input.description, created_at: at, modified_at: at })
+        .values({
+          owner_id: input.ownerId,
+          name: input.name,
+          description: input.description,
+          created_at: at,
+          modified_at: at,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
       return await this.findById(toId(id));
@@ -42,11 +56,18 @@ export class KyselyProjectRepository implements ProjectRepository {
   }
 
   async findByOwnerAndName(ownerId: string, name: string): Promise<Project | undefined> {
-    const row = await this.select().where('p.owner_id', '=', ownerId).where('p.name', '=', name).executeTakeFirst();
+    const row = await this.select()
+      .where('p.owner_id', '=', ownerId)
+      .where('p.name', '=', name)
+      .executeTakeFirst();
     return row && mapProject(row);
   }
 
-  async listByOwner(ownerId: string, filter: ProjectFilter, page: PageRequest<ProjectSort>): Promise<Page<Project>> {
+  async listByOwner(
+    ownerId: string,
+    filter: ProjectFilter,
+    page: PageRequest<ProjectSort>,
+  ): Promise<Page<Project>> {
     let base = this.db.selectFrom('projects as p').where('p.owner_id', '=', ownerId);
     if (filter.name !== undefined) base = base.where('p.name', '=', filter.name);
     if (filter.ids !== undefined) {
@@ -54,7 +75,10 @@ export class KyselyProjectRepository implements ProjectRepository {
       base = base.where('p.id', 'in', [...filter.ids]);
     }
     const rows = orderAndPage(
-      base.innerJoin('users as u', 'u.id', 'p.owner_id').selectAll('p').select(['u.name as owner_name', 'u.email as owner_email']),
+      base
+        .innerJoin('users as u', 'u.id', 'p.owner_id')
+        .selectAll('p')
+        .select(['u.name as owner_name', 'u.email as owner_email']),
       page,
       SORT_COLUMNS,
       'p.id',

@@ -2,7 +2,16 @@ import type { Kysely } from 'kysely';
 import type { Page, PageRequest, Run } from '../../../domain/index.js';
 import type { NewRun, RunFilter, RunRepository, RunSort } from '../../../ports.js';
 import type { Database, RunsTable } from '../schema.js';
-import { countAll, nullable, optNum, optStr, orderAndPage, ownerRef, pageOf, toId } from './common.js';
+import {
+  countAll,
+  nullable,
+  optNum,
+  optStr,
+  orderAndPage,
+  ownerRef,
+  pageOf,
+  toId,
+} from './common.js';
 
 const SORT_COLUMNS: Record<RunSort, string> = {
   Id: 'r.id',
@@ -62,25 +71,43 @@ export class KyselyRunRepository implements RunRepository {
     return row && mapRun(row);
   }
 
-  async listByOwner(ownerId: string, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>> {
+  async listByOwner(
+    ownerId: string,
+    filter: RunFilter,
+    page: PageRequest<RunSort>,
+  ): Promise<Page<Run>> {
     let base = this.db.selectFrom('runs as r').where('r.owner_id', '=', ownerId);
     if (filter.statuses?.length) base = base.where('r.status', 'in', [...filter.statuses]);
-    if (filter.instrumentType !== undefined) base = base.where('r.instrument_type', '=', filter.instrumentType);
+    if (filter.instrumentType !== undefined)
+      base = base.where('r.instrument_type', '=', filter.instrumentType);
     // Spec 3.1: an empty FlowcellBarcode/ReagentBarcode means "runs with no barcode".
     if (filter.flowcellBarcode !== undefined) {
       const v = filter.flowcellBarcode;
-      base = v === '' ? base.where((eb) => eb.or([eb('r.flowcell_barcode', 'is', null), eb('r.flowcell_barcode', '=', '')])) : base.where('r.flowcell_barcode', '=', v);
+      base =
+        v === ''
+          ? base.where((eb) =>
+              eb.or([eb('r.flowcell_barcode', 'is', null), eb('r.flowcell_barcode', '=', '')]),
+            )
+          : base.where('r.flowcell_barcode', '=', v);
     }
     if (filter.reagentBarcode !== undefined) {
       const v = filter.reagentBarcode;
-      base = v === '' ? base.where((eb) => eb.or([eb('r.reagent_barcode', 'is', null), eb('r.reagent_barcode', '=', '')])) : base.where('r.reagent_barcode', '=', v);
+      base =
+        v === ''
+          ? base.where((eb) =>
+              eb.or([eb('r.reagent_barcode', 'is', null), eb('r.reagent_barcode', '=', '')]),
+            )
+          : base.where('r.reagent_barcode', '=', v);
     }
     if (filter.ids !== undefined) {
       if (filter.ids.length === 0) return { items: [], totalCount: 0 };
       base = base.where('r.id', 'in', [...filter.ids]);
     }
     const rows = orderAndPage(
-      base.innerJoin('users as u', 'u.id', 'r.owner_id').selectAll('r').select(['u.name as owner_name', 'u.email as owner_email']),
+      base
+        .innerJoin('users as u', 'u.id', 'r.owner_id')
+        .selectAll('r')
+        .select(['u.name as owner_name', 'u.email as owner_email']),
       page,
       SORT_COLUMNS,
       'r.id',

@@ -16,7 +16,11 @@ import {
   toId,
 } from './common.js';
 
-const SORT_COLUMNS: Record<ProjectSort, string> = { Id: 's.id', Name: 's.name', DateCreated: 's.created_at' };
+const SORT_COLUMNS: Record<ProjectSort, string> = {
+  Id: 's.id',
+  Name: 's.name',
+  DateCreated: 's.created_at',
+};
 
 export class KyselySampleRepository implements SampleRepository {
   constructor(
@@ -107,7 +111,9 @@ export class KyselySampleRepository implements SampleRepository {
   }
 }
 
-type SampleRow = { [K in keyof SamplesTable]: K extends 'id' | 'total_size' ? number | string : SamplesTable[K] } & {
+type SampleRow = {
+  [K in keyof SamplesTable]: K extends 'id' | 'total_size' ? number | string : SamplesTable[K];
+} & {
   owner_name: string;
   owner_email: string;
   status: string;

@@ -43,12 +43,20 @@ export class KyselyUserRepository implements UserRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && mapUser(row);
   }
 
   async findByEmail(email: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirst();
     return row && mapUser(row);
   }
 
@@ -80,7 +88,12 @@ export class KyselyTokenRepository implements TokenRepository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    return { id: toId(row.id), userId: toId(row.user_id), scope: row.scope, createdAt: row.created_at };
+    return {
+      id: toId(row.id),
+      userId: toId(row.user_id),
+      scope: row.scope,
+      createdAt: row.created_at,
+    };
   }
 
   async findByHash(tokenHash: string): Promise<{ token: AccessToken; user: User } | undefined> {
@@ -105,7 +118,12 @@ export class KyselyTokenRepository implements TokenRepository {
     const user = mapUser(row);
     return {
       user,
-      token: { id: toId(row.token_id), userId: user.id, scope: row.scope, createdAt: row.token_created_at },
+      token: {
+        id: toId(row.token_id),
+        userId: user.id,
+        scope: row.scope,
+        createdAt: row.token_created_at,
+      },
     };
   }
 }
