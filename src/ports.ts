@@ -1,5 +1,10 @@
+import type { Readable } from 'node:stream';
 import type {
   AccessToken,
+  FileParent,
+  FilePart,
+  FileRecord,
+  UploadStatus,
   AppResult,
   AppSession,
   AppSessionStatus,
@@ -145,6 +150,76 @@ export interface GenomeRepository {
   list(page: PageRequest<GenomeSort>): Promise<Page<Genome>>;
 }
 
+export type FileSort = 'Id' | 'Path' | 'DateCreated' | 'Name';
+
+export interface FileFilter {
+  /** Lower-case suffixes with their dot, e.g. ['.bam', '.vcf.gz']. */
+  extensions?: readonly string[] | undefined;
+  /** Files in this directory or below it. */
+  directory?: string | undefined;
+}
+
+export type NewFile = Pick<
+  FileRecord,
+  | 'parentKind'
+  | 'parentId'
+  | 'ownerId'
+  | 'projectId'
+  | 'name'
+  | 'directory'
+  | 'path'
+  | 'contentType'
+  | 'multipart'
+>;
+
+export interface FileRepository {
+  /** A new, invisible (`pending`) file. */
+  create(input: NewFile): Promise<FileRecord>;
+  findById(id: string): Promise<FileRecord | undefined>;
+  /** Complete files of one parent. */
+  list(
+    parent: FileParent,
+    parentId: string,
+    filter: FileFilter,
+    page: PageRequest<FileSort>,
+  ): Promise<Page<FileRecord>>;
+  /**
+   * Moves the file from `from` to the patch's status in one conditional statement; returns the
+   * updated file, or undefined when it was not in `from` any more (a racing request won).
+   */
+  transition(
+    id: string,
+    from: UploadStatus | 'assembling',
+    patch: {
+      uploadStatus: UploadStatus | 'assembling';
+      size?: number;
+      md5?: string;
+      sha256?: string;
+      storageKey?: string;
+    },
+  ): Promise<FileRecord | undefined>;
+  /** Adds `delta` bytes to the TotalSize of the file's parent and of its project. */
+  addToParentSize(file: FileRecord, delta: number): Promise<void>;
+  /** Records a part; returns the storage key of the part it replaced, if any (last one wins). */
+  putPart(fileId: string, part: FilePart): Promise<string | undefined>;
+  listParts(fileId: string): Promise<FilePart[]>;
+  deleteParts(fileId: string): Promise<void>;
+  /** Files in `status` not modified since `before` (for the sweeper). */
+  stale(
+    status: UploadStatus | 'assembling',
+    before: string,
+    multipart: boolean | undefined,
+    limit: number,
+  ): Promise<FileRecord[]>;
+  delete(id: string): Promise<void>;
+}
+
+export interface SettingsRepository {
+  get(key: string): Promise<string | undefined>;
+  /** Stores `value` unless the key exists; returns the value that is stored. */
+  putIfAbsent(key: string, value: string): Promise<string>;
+}
+
 export interface Repositories {
   users: UserRepository;
   tokens: TokenRepository;
@@ -154,10 +229,46 @@ export interface Repositories {
   samples: SampleRepository;
   runs: RunRepository;
   genomes: GenomeRepository;
+  files: FileRepository;
+  settings: SettingsRepository;
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }
 
 export interface Clock {
   now(): Date;
+}
+
+/** Inclusive byte range, 0-based (HTTP Range semantics). */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where file bytes live: the data dir, or an S3-compatible bucket. Keys are opaque paths chosen by
+ * the services. An object becomes visible at its key only once it is completely written.
+ */
+export interface BlobStore {
+  readonly kind: 'local' | 's3';
+  /** Writes the whole stream to `key`, replacing any object there; resolves to the bytes written. */
+  write(
+    key: string,
+    source: Readable,
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<number>;
+  /** Streams the object, or the inclusive range of it. */
+  read(key: string, range?: ByteRange): Promise<Readable>;
+  /** Deletes objects; missing keys are not an error. */
+  delete(keys: readonly string[]): Promise<void>;
+  /** Keys under `prefix` last modified before `before` (for the sweeper). */
+  listOlderThan(prefix: string, before: Date): Promise<string[]>;
+  /**
+   * A URL that serves the object without credentials until `expiresAt`, when the store can make
+   * one itself (S3 pre-signed URLs); undefined when the hub must sign its own URL.
+   */
+  presignedUrl(
+    key: string,
+    options: { expiresInSeconds: number; fileName: string; contentType: string },
+  ): Promise<string | undefined>;
 }

@@ -1,3 +1,4 @@
+import { LocalBlobStore, S3BlobStore } from '../adapters/blob/index.js';
 import {
   kyselyRepositories,
   migrateToLatest,
@@ -6,7 +7,7 @@ import {
 } from '../adapters/db/index.js';
 import type { Config } from '../config/index.js';
 import { isoNow } from '../domain/index.js';
-import type { Clock, Repositories } from '../ports.js';
+import type { BlobStore, Clock, Repositories } from '../ports.js';
 import { createServices, type Services } from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
@@ -15,6 +16,7 @@ export interface Hub {
   services: Services;
   repos: Repositories;
   db: DbHandle;
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,27 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     await db.close();
     throw error;
   }
+  let blobs: BlobStore;
+  try {
+    blobs = await openBlobStore(config);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
-  return { config, services: createServices(repos, clock), repos, db, close: () => db.close() };
+  const services = createServices(repos, clock, { blobs, files: config.files });
+  return { config, services, repos, db, blobs, close: () => db.close() };
+}
+
+async function openBlobStore(config: Config): Promise<BlobStore> {
+  if (config.storage.kind === 'local') return new LocalBlobStore(config.storage.root);
+  const store = new S3BlobStore(config.storage);
+  try {
+    await store.ensureBucket();
+  } catch (error) {
+    throw new Error(
+      `S3 bucket '${config.storage.bucket}' is not reachable: ${(error as Error).message}`,
+    );
+  }
+  return store;
 }

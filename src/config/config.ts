@@ -11,6 +11,20 @@ export interface Config {
   /** Absolute origin for links to the web UI when behind a proxy (SEQHUB_PUBLIC_URL). */
   publicUrl: string | undefined;
   db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+  /** Where file bytes live: under the data dir, or in an S3-compatible bucket. */
+  storage:
+    | { kind: 'local'; root: string }
+    | {
+        kind: 's3';
+        endpoint: string | undefined;
+        region: string;
+        bucket: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+        prefix: string;
+      };
+  files: { maxSinglePartBytes: number; maxPartBytes: number; signedUrlTtlSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -30,6 +44,11 @@ export interface ConfigInput {
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = 'seqhub-data';
+/** S3's own single-PUT limit: anything larger must be multipart there too. */
+export const DEFAULT_MAX_SINGLE_PART_BYTES = 5 * 1024 ** 3;
+/** S3's part limit; BaseSpace clients send 5-25 MB parts. */
+export const DEFAULT_MAX_PART_BYTES = 5 * 1024 ** 3;
+export const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Flags win over environment, environment over defaults. Throws {@link ConfigError} with what to fix. */
@@ -80,7 +99,63 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       `invalid SEQHUB_LOG_LEVEL '${logLevel}': one of ${LOG_LEVELS.join(', ')}`,
     );
 
-  return { host, port, dataDir, publicUrl: publicUrl?.replace(/\/$/, ''), db, logLevel };
+  return {
+    host,
+    port,
+    dataDir,
+    publicUrl: publicUrl?.replace(/\/$/, ''),
+    db,
+    storage: storageConfig(env, dataDir),
+    files: {
+      maxSinglePartBytes: positiveInt(
+        env,
+        'SEQHUB_MAX_SINGLE_PART_BYTES',
+        DEFAULT_MAX_SINGLE_PART_BYTES,
+      ),
+      maxPartBytes: positiveInt(env, 'SEQHUB_MAX_PART_BYTES', DEFAULT_MAX_PART_BYTES),
+      signedUrlTtlSeconds: positiveInt(
+        env,
+        'SEQHUB_SIGNED_URL_TTL',
+        DEFAULT_SIGNED_URL_TTL_SECONDS,
+      ),
+    },
+    logLevel,
+  };
+}
+
+function positiveInt(env: ConfigInput['env'], name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^\d{1,16}$/.test(text) || Number(text) < 1)
+    throw new ConfigError(`invalid ${name} '${text}': give a positive whole number`);
+  return Number(text);
+}
+
+function storageConfig(env: ConfigInput['env'], dataDir: string): Config['storage'] {
+  const kind = (env.SEQHUB_STORAGE?.trim() || 'local').toLowerCase();
+  if (kind === 'local') return { kind: 'local', root: join(dataDir, 'blobs') };
+  if (kind !== 's3') throw new ConfigError(`invalid SEQHUB_STORAGE '${kind}': local or s3`);
+  const bucket = env.SEQHUB_S3_BUCKET?.trim();
+  if (!bucket) throw new ConfigError('SEQHUB_STORAGE=s3 needs SEQHUB_S3_BUCKET');
+  const endpoint = env.SEQHUB_S3_ENDPOINT?.trim() || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
+    throw new ConfigError(
+      `invalid SEQHUB_S3_ENDPOINT '${endpoint}': give a URL such as http://127.0.0.1:9000`,
+    );
+  }
+  const pathStyle = env.SEQHUB_S3_FORCE_PATH_STYLE?.trim().toLowerCase();
+  return {
+    kind: 's3',
+    endpoint,
+    region: env.SEQHUB_S3_REGION?.trim() || 'us-east-1',
+    bucket,
+    accessKeyId: env.SEQHUB_S3_ACCESS_KEY_ID?.trim() || undefined,
+    secretAccessKey: env.SEQHUB_S3_SECRET_ACCESS_KEY?.trim() || undefined,
+    // S3-compatible servers on a plain host:port need path-style addressing.
+    forcePathStyle:
+      pathStyle === undefined ? endpoint !== undefined : pathStyle === 'true' || pathStyle === '1',
+    prefix: env.SEQHUB_S3_PREFIX?.trim() ?? '',
+  };
 }
 
 /** What to show an operator about the metadata store, without the password. */

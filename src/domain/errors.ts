@@ -28,6 +28,26 @@ export const ErrorCodes = {
     status: 409,
     doc: 'A well-formed reference (HrefContent, HrefGenome, HrefAppSession) names nothing the caller can see.',
   },
+  'BASESPACE.FILES.CHECKSUM_MISMATCH': {
+    status: 400,
+    doc: 'The Content-MD5 sent with a part does not match the bytes received; the part is discarded.',
+  },
+  'BASESPACE.FILES.UPLOAD_INCOMPLETE': {
+    status: 400,
+    doc: 'uploadstatus=complete while parts 1..N are not all there; the message lists the missing ones.',
+  },
+  'BASESPACE.FILES.NOT_PENDING': {
+    status: 409,
+    doc: 'The file is complete (immutable) or aborted, or is not a multipart upload: it takes no parts or status changes.',
+  },
+  'BASESPACE.FILES.RANGE_NOT_SATISFIABLE': {
+    status: 416,
+    doc: 'A Range header that is malformed or lies outside the file.',
+  },
+  'BASESPACE.FILES.SIGNATURE_INVALID': {
+    status: 403,
+    doc: 'A signed content URL that was altered or has expired.',
+  },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -8,3 +8,4 @@ export * from './genomes.js';
 export * from './entities.js';
 export * from './applications.js';
 export * from './validation.js';
+export * from './files.js';

@@ -10,6 +10,7 @@ import { caseInsensitiveParams } from './plugins/case-insensitive.js';
 import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
 import { appSessionRoutes } from './routes/appsessions.routes.js';
+import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
@@ -128,6 +129,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(appResultRoutes, deps);
       await v1.register(runRoutes, deps);
       await v1.register(genomeRoutes, deps);
+      await v1.register(fileRoutes, deps);
+      await v1.register(fileUploadRoutes, deps);
     },
     { prefix: '/v1pre3' },
   );

@@ -1,6 +1,7 @@
-import type { AppError } from '../domain/index.js';
 import {
+  AppError,
   forbidden,
+  isWorkable,
   notFound,
   parseId,
   scopeGrants,
@@ -8,6 +9,8 @@ import {
   type Access,
   type AppResult,
   type AppSession,
+  type FileParent,
+  type FileRecord,
   type Project,
   type Run,
   type Sample,
@@ -16,7 +19,8 @@ import {
 import type { Repositories } from '../ports.js';
 import type { Principal } from './principal.js';
 
-const LABEL: Record<ScopeSubject['type'] | 'appsession', string> = {
+const LABEL: Record<ScopeSubject['type'] | 'appsession' | 'file', string> = {
+  file: 'File',
   project: 'Project',
   sample: 'Sample',
   appresult: 'AppResult',
@@ -92,5 +96,59 @@ export class AccessService {
         scopeGrants(principal.scope, need, { type: 'project', id: session.projectId }));
     if (!granted) throw this.denied(need, 'appsession');
     return session;
+  }
+
+  /**
+   * The parent a file is listed under or uploaded to. Uploading (`need` = create) also needs the
+   * parent's AppSession to be workable (spec 4.6: uploads only while Running, NeedsAttention,
+   * TimedOut).
+   */
+  async fileParent(
+    principal: Principal,
+    kind: FileParent,
+    rawId: string,
+    need: Access,
+  ): Promise<{ id: string; projectId: string | undefined }> {
+    if (kind === 'run')
+      return { id: (await this.run(principal, rawId, need)).id, projectId: undefined };
+    const parent =
+      kind === 'sample'
+        ? await this.sample(principal, rawId, need)
+        : await this.appResult(principal, rawId, need);
+    if (need === 'create' || need === 'write') await this.assertWorkable(parent.appSessionId);
+    return { id: parent.id, projectId: parent.projectId };
+  }
+
+  /** Throws 409 unless the AppSession can still take work. */
+  async assertWorkable(appSessionId: string): Promise<void> {
+    const session = await this.repos.appSessions.findById(appSessionId);
+    if (session && !isWorkable(session.status)) {
+      throw new AppError(
+        'BASESPACE.APPSESSIONS.NOT_WORKABLE',
+        `AppSession ${session.id} is ${session.status}: nothing can be added to it`,
+      );
+    }
+  }
+
+  /**
+   * A file the caller may act on with `need`. Pending uploads are seen only by their uploader and
+   * only when multipart (resumable); everything else not complete is reported missing.
+   */
+  async file(principal: Principal, rawId: string, need: Access): Promise<FileRecord> {
+    const id = parseId(rawId, 'File');
+    const file = await this.repos.files.findById(id);
+    const visible =
+      file !== undefined &&
+      file.ownerId === principal.user.id &&
+      (file.uploadStatus === 'complete' ||
+        (file.multipart &&
+          (file.uploadStatus === 'pending' || file.uploadStatus === 'assembling')));
+    if (!visible) throw notFound(`File id '${id}' doesn't exist`);
+    const subject: ScopeSubject =
+      file.parentKind === 'run'
+        ? { type: 'run', id: file.parentId }
+        : { type: file.parentKind, id: file.parentId, projectId: file.projectId };
+    if (!scopeGrants(principal.scope, need, subject)) throw this.denied(need, 'file');
+    return file;
   }
 }

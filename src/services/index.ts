@@ -1,8 +1,9 @@
-import type { Clock, Repositories } from '../ports.js';
+import type { BlobStore, Clock, Repositories } from '../ports.js';
 import { AccessService } from './access.service.js';
 import { AppResultService } from './appresult.service.js';
 import { AppSessionService } from './appsession.service.js';
 import { AuthService } from './auth.service.js';
+import { FileService, type FileServiceOptions } from './file.service.js';
 import { GenomeService } from './genome.service.js';
 import { ProjectService } from './project.service.js';
 import { RunService } from './run.service.js';
@@ -11,6 +12,7 @@ import { UserService } from './user.service.js';
 
 export type { Principal } from './principal.js';
 export { hashToken } from './auth.service.js';
+export type { FileServiceOptions } from './file.service.js';
 export type { NewAppResultInput } from './appresult.service.js';
 export type { NewSampleInput } from './sample.service.js';
 export type { ExpandedReference, ReferenceInput, ReferencedContent } from './references.js';
@@ -26,9 +28,14 @@ export interface Services {
   samples: SampleService;
   runs: RunService;
   genomes: GenomeService;
+  files: FileService;
 }
 
-export function createServices(repos: Repositories, clock: Clock): Services {
+export function createServices(
+  repos: Repositories,
+  clock: Clock,
+  storage: { blobs: BlobStore; files: FileServiceOptions },
+): Services {
   const access = new AccessService(repos);
   return {
     auth: new AuthService(repos, clock),
@@ -39,5 +46,6 @@ export function createServices(repos: Repositories, clock: Clock): Services {
     samples: new SampleService(repos, access),
     runs: new RunService(repos, access),
     genomes: new GenomeService(repos),
+    files: new FileService(repos, access, storage.blobs, clock, storage.files),
   };
 }

@@ -44,3 +44,33 @@ async function adminQuery(url: string, text: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Where file bytes go: the local data dir always; a real S3-compatible server when
+ * SEQHUB_TEST_S3_ENDPOINT names one (CI starts OpenStack Swift's S3 API: scripts/s3-swift.sh).
+ * Each hub gets its own key prefix in one bucket.
+ */
+export interface Storage {
+  kind: 'local' | 's3';
+  env(): Record<string, string>;
+}
+
+export function storages(): Storage[] {
+  const list: Storage[] = [{ kind: 'local', env: () => ({}) }];
+  const endpoint = process.env.SEQHUB_TEST_S3_ENDPOINT;
+  if (endpoint) {
+    list.push({
+      kind: 's3',
+      env: () => ({
+        SEQHUB_STORAGE: 's3',
+        SEQHUB_S3_ENDPOINT: endpoint,
+        SEQHUB_S3_BUCKET: process.env.SEQHUB_TEST_S3_BUCKET ?? 'seqhub-test',
+        SEQHUB_S3_ACCESS_KEY_ID: process.env.SEQHUB_TEST_S3_ACCESS_KEY_ID ?? 'hub:admin',
+        SEQHUB_S3_SECRET_ACCESS_KEY:
+          process.env.SEQHUB_TEST_S3_SECRET_ACCESS_KEY ?? 'HUBSECRETKEY123',
+        SEQHUB_S3_PREFIX: `t-${randomBytes(6).toString('hex')}/`,
+      }),
+    });
+  }
+  return list;
+}

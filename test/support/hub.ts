@@ -5,12 +5,13 @@ import { startServer, type RunningServer } from '../../src/app/server.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { Run, User } from '../../src/domain/index.js';
 import type { NewRun } from '../../src/ports.js';
-import type { Backend } from './backends.js';
+import type { Backend, Storage } from './backends.js';
 
 /** A real hub on 127.0.0.1 (random port) over a fresh database and data dir. */
 export interface TestHub {
   url: string;
   server: RunningServer;
+  dataDir: string;
   adminToken: string;
   /** Creates a user and a token (full access unless a scope is given). */
   newUser(options?: { scope?: string; name?: string }): Promise<{ user: User; token: string }>;
@@ -21,11 +22,26 @@ export interface TestHub {
 
 let userCounter = 0;
 
-export async function startTestHub(backend: Backend): Promise<TestHub> {
+export interface TestHubOptions {
+  /** Where file bytes go (default local). */
+  storage?: Storage;
+  /** Extra settings, e.g. SEQHUB_SIGNED_URL_TTL. */
+  env?: Record<string, string>;
+}
+
+export async function startTestHub(
+  backend: Backend,
+  options: TestHubOptions = {},
+): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'seqhub-test-'));
   const database = await backend.create();
   const config = loadConfig({
-    env: { ...database.env, SEQHUB_LOG_LEVEL: 'silent' },
+    env: {
+      ...database.env,
+      ...(options.storage?.env() ?? {}),
+      ...options.env,
+      SEQHUB_LOG_LEVEL: 'silent',
+    },
     flags: { host: '127.0.0.1', port: '0', dataDir },
     cwd: dataDir,
   });
@@ -36,6 +52,7 @@ export async function startTestHub(backend: Backend): Promise<TestHub> {
   return {
     url: server.url,
     server,
+    dataDir,
     adminToken: server.adminToken!,
     tokenFor,
     async newUser(options = {}) {

@@ -122,6 +122,40 @@ export interface GenomesTable {
   display_name: string;
 }
 
+export interface FilesTable {
+  id: Id;
+  parent_kind: string;
+  parent_id: Ref;
+  owner_id: Ref;
+  project_id: Ref | null;
+  name: string;
+  directory: string;
+  path: string;
+  content_type: string;
+  size: Generated<Int>;
+  upload_status: string;
+  multipart: number;
+  md5: string | null;
+  sha256: string | null;
+  storage_key: string | null;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface FilePartsTable {
+  file_id: Ref;
+  number: number;
+  size: Int;
+  md5: string;
+  storage_key: string;
+  created_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -131,6 +165,9 @@ export interface Database {
   samples: SamplesTable;
   runs: RunsTable;
   genomes: GenomesTable;
+  files: FilesTable;
+  file_parts: FilePartsTable;
+  settings: SettingsTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -6,8 +6,11 @@ declare module 'fastify' {
     principal: Principal;
   }
   interface FastifyContextConfig {
-    /** Set false on routes that need no token (the OpenAPI document). */
-    auth?: boolean;
+    /**
+     * false: no token (the OpenAPI document). 'signed-url': a token, or a signed URL that the
+     * route checks itself (file content).
+     */
+    auth?: boolean | 'signed-url';
   }
 }
 
@@ -28,7 +31,13 @@ export function presentedToken(request: FastifyRequest): string | undefined {
 export function installAuth(app: FastifyInstance, services: Services): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.auth === false || !request.routeOptions.url) return;
+    const mode = request.routeOptions.config.auth;
+    if (mode === false || !request.routeOptions.url) return;
+    if (
+      mode === 'signed-url' &&
+      (request.query as Record<string, unknown> | undefined)?.signature !== undefined
+    )
+      return;
     request.principal = await services.auth.authenticate(presentedToken(request));
   });
 }

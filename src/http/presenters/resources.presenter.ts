@@ -5,6 +5,8 @@ import {
   href,
   type AppResult,
   type AppSession,
+  type FilePart,
+  type FileRecord,
   type Genome,
   type Project,
   type Run,
@@ -97,14 +99,20 @@ export const appSessionCompact = (s: AppSession) => {
   };
 };
 
-export const appSession = (s: AppSession, references: readonly ExpandedReference[], ctx: PresentContext) => ({
+export const appSession = (
+  s: AppSession,
+  references: readonly ExpandedReference[],
+  ctx: PresentContext,
+) => ({
   ...appSessionCompact(s),
   OriginatingUri: ctx.origin,
   References: references.map(reference),
   HrefAppResults: href('appsession', s.id, 'appresults'),
   RunningDuration: Math.max(
     0,
-    Math.round((Date.parse(s.completedAt ?? new Date().toISOString()) - Date.parse(s.createdAt)) / 1000),
+    Math.round(
+      (Date.parse(s.completedAt ?? new Date().toISOString()) - Date.parse(s.createdAt)) / 1000,
+    ),
   ),
 });
 
@@ -211,7 +219,13 @@ export const genome = (g: Genome) => ({
   DisplayName: g.displayName,
 });
 
-const REFERENCE_TYPE = { sample: 'Sample', appresult: 'AppResult', project: 'Project', run: 'Run', file: 'File' } as const;
+const REFERENCE_TYPE = {
+  sample: 'Sample',
+  appresult: 'AppResult',
+  project: 'Project',
+  run: 'Run',
+  file: 'File',
+} as const;
 
 /** A Reference (spec 2.8); Content is left out when the caller can no longer see the target. */
 export const reference = (e: ExpandedReference) => ({
@@ -236,3 +250,27 @@ function referenceContent(e: ExpandedReference): unknown {
       return undefined;
   }
 }
+
+export const file = (f: FileRecord) => ({
+  Id: f.id,
+  Href: href('file', f.id),
+  Name: f.name,
+  ContentType: f.contentType,
+  Size: f.size,
+  Path: f.path,
+  DateCreated: date(f.createdAt),
+  UploadStatus: f.uploadStatus === 'assembling' ? 'pending' : f.uploadStatus,
+  HrefContent: href('file', f.id, 'content'),
+  ...(f.multipart && f.uploadStatus !== 'complete' && { HrefParts: href('file', f.id, 'parts') }),
+  ...(f.md5 && { ETag: f.md5 }),
+  ...(f.sha256 && { Sha256: f.sha256 }),
+});
+
+export const filePart = (p: FilePart) => ({
+  Number: p.number,
+  ETag: p.md5,
+  Size: p.size,
+  DateCreated: date(p.createdAt),
+});
+
+export { date };

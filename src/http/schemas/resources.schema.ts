@@ -172,3 +172,31 @@ export const Genome = Type.Object({
   Build: Type.String(),
   DisplayName: Type.String(),
 });
+
+export const File = Type.Object({
+  Id,
+  Href,
+  Name: Type.String(),
+  ContentType: Type.String(),
+  Size: Type.Integer(),
+  Path: Type.String(),
+  DateCreated: DateTime,
+  UploadStatus: Type.String({ description: 'pending | complete | aborted' }),
+  HrefContent: Href,
+  HrefParts: opt(Href),
+  ETag: opt(Type.String({ description: 'MD5 of the content, hex (seqhub extension)' })),
+  Sha256: opt(Type.String({ description: 'SHA-256 of the content, hex (seqhub extension)' })),
+});
+
+export const FilePart = Type.Object({
+  Number: Type.Integer(),
+  ETag: Type.String({ description: 'MD5 of the part, hex' }),
+  Size: Type.Integer(),
+  DateCreated: opt(DateTime),
+});
+
+export const ContentMeta = Type.Object({
+  HrefContent: Type.String({ description: 'Absolute URL that needs no auth header until Expires' }),
+  Expires: DateTime,
+  SupportsRange: Type.Boolean(),
+});

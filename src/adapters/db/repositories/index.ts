@@ -3,6 +3,7 @@ import type { Repositories } from '../../../ports.js';
 import type { Database, DbKind } from '../schema.js';
 import { KyselyAppResultRepository } from './appresult.repository.js';
 import { KyselyAppSessionRepository } from './appsession.repository.js';
+import { KyselyFileRepository, KyselySettingsRepository } from './file.repository.js';
 import { KyselyGenomeRepository } from './genome.repository.js';
 import { KyselyProjectRepository } from './project.repository.js';
 import { KyselyRunRepository } from './run.repository.js';
@@ -10,7 +11,11 @@ import { KyselySampleRepository } from './sample.repository.js';
 import { KyselyTokenRepository, KyselyUserRepository } from './user.repository.js';
 
 /** All repositories over one Kysely handle (the database, or an open transaction). */
-export function kyselyRepositories(db: Kysely<Database>, kind: DbKind, now: () => string): Repositories {
+export function kyselyRepositories(
+  db: Kysely<Database>,
+  kind: DbKind,
+  now: () => string,
+): Repositories {
   return {
     users: new KyselyUserRepository(db, now),
     tokens: new KyselyTokenRepository(db, now),
@@ -20,6 +25,8 @@ export function kyselyRepositories(db: Kysely<Database>, kind: DbKind, now: () =
     samples: new KyselySampleRepository(db, now),
     runs: new KyselyRunRepository(db, now),
     genomes: new KyselyGenomeRepository(db),
+    files: new KyselyFileRepository(db, now),
+    settings: new KyselySettingsRepository(db),
     transaction: (work) =>
       db.isTransaction
         ? work(kyselyRepositories(db, kind, now))

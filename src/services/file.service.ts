@@ -1,0 +1,482 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AppError,
+  MAX_PART_NUMBER,
+  UPLOAD_PARTS_PREFIX,
+  badRequest,
+  fileBlobKey,
+  filePath,
+  notFound,
+  parseId,
+  type FileParent,
+  type FilePart,
+  type FileRecord,
+  type Page,
+  type PageRequest,
+} from '../domain/index.js';
+import type { BlobStore, ByteRange, Clock, FileFilter, FileSort, Repositories } from '../ports.js';
+import type { AccessService } from './access.service.js';
+import { ChecksumStream } from './checksums.js';
+import type { Principal } from './principal.js';
+
+export interface FileServiceOptions {
+  /** Largest single-part upload; above it a 413 tells the client to use multipart. */
+  maxSinglePartBytes: number;
+  /** Largest part of a multipart upload (S3's own limit is 5 GiB). */
+  maxPartBytes: number;
+  /** How long a signed content URL works. */
+  signedUrlTtlSeconds: number;
+}
+
+const SIGNING_KEY_SETTING = 'url-signing-key';
+
+/** Upload, assembly, download and cleanup of files (spec 2.9, 4.8-4.10). */
+export class FileService {
+  private signingKey: Buffer | undefined;
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly access: AccessService,
+    private readonly blobs: BlobStore,
+    private readonly clock: Clock,
+    readonly options: FileServiceOptions,
+  ) {}
+
+  /**
+   * Single-part upload (spec 4.8): streams `body` through MD5 and SHA-256 into the blob store. The
+   * file row exists (invisible, `pending`) only while bytes flow; it becomes `complete` in one
+   * transaction with the parent's TotalSize, or is removed with its bytes on any failure.
+   */
+  async uploadSingle(
+    principal: Principal,
+    parent: { kind: FileParent; id: string },
+    meta: {
+      name: unknown;
+      directory: unknown;
+      contentType: string;
+      contentLength: number | undefined;
+    },
+    body: Readable,
+    signal?: AbortSignal,
+  ): Promise<FileRecord> {
+    const where = filePath(meta.name, meta.directory);
+    const owner = await this.access.fileParent(principal, parent.kind, parent.id, 'create');
+    if (meta.contentLength !== undefined && meta.contentLength > this.options.maxSinglePartBytes) {
+      throw new AppError(
+        'PayloadTooLarge',
+        `A single-part upload may be at most ${this.options.maxSinglePartBytes} bytes: use multipart=true`,
+      );
+    }
+    const file = await this.repos.files.create({
+      parentKind: parent.kind,
+      parentId: owner.id,
+      ownerId: principal.user.id,
+      projectId: owner.projectId,
+      ...where,
+      contentType: meta.contentType,
+      multipart: false,
+    });
+    const key = fileBlobKey(file.id);
+    const sums = new ChecksumStream({ sha256: true, maxBytes: this.options.maxSinglePartBytes });
+    try {
+      const written = this.blobs.write(key, sums, { signal });
+      await Promise.all([pipeline(body, sums, { signal }), written]);
+      const { md5, sha256 } = sums.digests();
+      return await this.repos.transaction(async (tx) => {
+        const done = await tx.files.transition(file.id, 'pending', {
+          uploadStatus: 'complete',
+          size: sums.bytes,
+          md5,
+          sha256: sha256!,
+          storageKey: key,
+        });
+        if (!done) throw new AppError('Conflict', `File ${file.id} changed while it was uploaded`);
+        await tx.files.addToParentSize(done, done.size);
+        return done;
+      });
+    } catch (error) {
+      body.resume();
+      await this.blobs.delete([key]).catch(() => undefined);
+      await this.repos.files.delete(file.id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Multipart step 1 (spec 4.9): a pending file that takes parts. */
+  async initMultipart(
+    principal: Principal,
+    parent: { kind: FileParent; id: string },
+    meta: { name: unknown; directory: unknown; contentType: string },
+  ): Promise<FileRecord> {
+    const where = filePath(meta.name, meta.directory);
+    const owner = await this.access.fileParent(principal, parent.kind, parent.id, 'create');
+    return this.repos.files.create({
+      parentKind: parent.kind,
+      parentId: owner.id,
+      ownerId: principal.user.id,
+      projectId: owner.projectId,
+      ...where,
+      contentType: meta.contentType,
+      multipart: true,
+    });
+  }
+
+  private async pendingMultipart(principal: Principal, fileId: string): Promise<FileRecord> {
+    const file = await this.access.file(principal, fileId, 'create');
+    if (!file.multipart || file.uploadStatus !== 'pending') {
+      throw new AppError(
+        'BASESPACE.FILES.NOT_PENDING',
+        file.uploadStatus === 'complete'
+          ? `File ${file.id} is complete and cannot change`
+          : `File ${file.id} is not a multipart upload in progress`,
+      );
+    }
+    if (file.parentKind !== 'run') {
+      const parent =
+        file.parentKind === 'sample'
+          ? await this.repos.samples.findById(file.parentId)
+          : await this.repos.appResults.findById(file.parentId);
+      if (parent) await this.access.assertWorkable(parent.appSessionId);
+    }
+    return file;
+  }
+
+  /**
+   * Multipart step 2: stores part `n`. Parts may come in any order, concurrently, and again (the
+   * last one wins). A `Content-MD5` that does not match discards the part with a 400.
+   */
+  async putPart(
+    principal: Principal,
+    fileId: string,
+    rawNumber: string,
+    body: Readable,
+    contentMd5: string | undefined,
+    contentLength: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<FilePart> {
+    const number = Number(rawNumber);
+    if (!/^\d{1,5}$/.test(rawNumber) || number < 1 || number > MAX_PART_NUMBER) {
+      throw badRequest(
+        `Part number must be 1 to ${MAX_PART_NUMBER}, not '${rawNumber.slice(0, 20)}'`,
+      );
+    }
+    const expectedMd5 = contentMd5 === undefined ? undefined : decodeContentMd5(contentMd5);
+    const file = await this.pendingMultipart(principal, fileId);
+    if (contentLength !== undefined && contentLength > this.options.maxPartBytes) {
+      throw new AppError(
+        'PayloadTooLarge',
+        `A part may be at most ${this.options.maxPartBytes} bytes`,
+      );
+    }
+    const key = `${UPLOAD_PARTS_PREFIX}${file.id}/${number}-${randomBytes(6).toString('hex')}`;
+    const sums = new ChecksumStream({ sha256: false, maxBytes: this.options.maxPartBytes });
+    let stored = false;
+    try {
+      await Promise.all([
+        pipeline(body, sums, { signal }),
+        this.blobs.write(key, sums, { signal }),
+      ]);
+      stored = true;
+      const { md5 } = sums.digests();
+      if (expectedMd5 !== undefined && expectedMd5 !== md5) {
+        throw new AppError(
+          'BASESPACE.FILES.CHECKSUM_MISMATCH',
+          `Content-MD5 of part ${number} does not match the bytes received (got ${md5})`,
+        );
+      }
+      const part: FilePart = {
+        number,
+        size: sums.bytes,
+        md5,
+        storageKey: key,
+        createdAt: this.clock.now().toISOString(),
+      };
+      const replaced = await this.repos.files.putPart(file.id, part);
+      // A complete or abort may have won the race while the bytes flowed: then the part is moot.
+      const now = await this.repos.files.findById(file.id);
+      if (now?.uploadStatus !== 'pending') {
+        throw new AppError(
+          'BASESPACE.FILES.NOT_PENDING',
+          `File ${file.id} is no longer taking parts`,
+        );
+      }
+      if (replaced && replaced !== key) await this.blobs.delete([replaced]).catch(() => undefined);
+      return part;
+    } catch (error) {
+      body.resume();
+      if (stored || error instanceof AppError)
+        await this.blobs.delete([key]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The parts received so far, so an interrupted client sends only the rest. */
+  async listParts(
+    principal: Principal,
+    fileId: string,
+  ): Promise<{ file: FileRecord; parts: FilePart[] }> {
+    const file = await this.access.file(principal, fileId, 'browse');
+    return {
+      file,
+      parts: file.uploadStatus === 'complete' ? [] : await this.repos.files.listParts(file.id),
+    };
+  }
+
+  /** Multipart step 3, or abort: `uploadstatus=complete|aborted` (spec 4.9). */
+  async setUploadStatus(
+    principal: Principal,
+    fileId: string,
+    status: unknown,
+  ): Promise<FileRecord> {
+    const wanted = typeof status === 'string' ? status.trim().toLowerCase() : undefined;
+    if (wanted !== 'complete' && wanted !== 'aborted') {
+      throw badRequest(`uploadstatus must be 'complete' or 'aborted'`);
+    }
+    const current = await this.access.file(principal, fileId, 'create');
+    // Completing a complete file again is harmless (clients retry); it changes nothing.
+    if (current.uploadStatus === 'complete' && wanted === 'complete') return current;
+    const file = await this.pendingMultipart(principal, fileId);
+    return wanted === 'complete' ? this.complete(file) : this.abort(file);
+  }
+
+  private async complete(file: FileRecord): Promise<FileRecord> {
+    const claimed = await this.repos.files.transition(file.id, 'pending', {
+      uploadStatus: 'assembling',
+    });
+    if (!claimed)
+      throw new AppError(
+        'BASESPACE.FILES.NOT_PENDING',
+        `File ${file.id} is already being completed`,
+      );
+    const key = fileBlobKey(file.id);
+    try {
+      const parts = await this.repos.files.listParts(file.id);
+      const missing = missingParts(parts);
+      if (missing.length > 0) {
+        throw new AppError(
+          'BASESPACE.FILES.UPLOAD_INCOMPLETE',
+          parts.length === 0
+            ? `File ${file.id} has no parts yet`
+            : `File ${file.id} is missing part(s) ${summarize(missing)} of 1..${parts.at(-1)!.number}`,
+        );
+      }
+      const sums = new ChecksumStream({ sha256: true });
+      await Promise.all([
+        pipeline(Readable.from(this.concatenate(parts)), sums),
+        this.blobs.write(key, sums),
+      ]);
+      const { md5, sha256 } = sums.digests();
+      const done = await this.repos.transaction(async (tx) => {
+        const completed = await tx.files.transition(file.id, 'assembling', {
+          uploadStatus: 'complete',
+          size: sums.bytes,
+          md5,
+          sha256: sha256!,
+          storageKey: key,
+        });
+        if (!completed)
+          throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
+        await tx.files.addToParentSize(completed, completed.size);
+        await tx.files.deleteParts(file.id);
+        return completed;
+      });
+      await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
+      return done;
+    } catch (error) {
+      await this.repos.files
+        .transition(file.id, 'assembling', { uploadStatus: 'pending' })
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async *concatenate(parts: readonly FilePart[]): AsyncGenerator<Buffer> {
+    for (const part of parts) {
+      for await (const chunk of await this.blobs.read(part.storageKey)) yield chunk as Buffer;
+    }
+  }
+
+  private async abort(file: FileRecord): Promise<FileRecord> {
+    const aborted = await this.repos.files.transition(file.id, 'pending', {
+      uploadStatus: 'aborted',
+    });
+    if (!aborted)
+      throw new AppError('BASESPACE.FILES.NOT_PENDING', `File ${file.id} is not pending any more`);
+    const parts = await this.repos.files.listParts(file.id);
+    await this.repos.files.deleteParts(file.id);
+    await this.blobs
+      .delete([...parts.map((p) => p.storageKey), fileBlobKey(file.id)])
+      .catch(() => undefined);
+    return aborted;
+  }
+
+  get(principal: Principal, fileId: string): Promise<FileRecord> {
+    return this.access.file(principal, fileId, 'browse');
+  }
+
+  async list(
+    principal: Principal,
+    parent: { kind: FileParent; id: string },
+    filter: FileFilter,
+    page: PageRequest<FileSort>,
+  ): Promise<Page<FileRecord>> {
+    const owner = await this.access.fileParent(principal, parent.kind, parent.id, 'browse');
+    return this.repos.files.list(parent.kind, owner.id, filter, page);
+  }
+
+  /** A complete file the caller may download (`read` access), for the content routes. */
+  async readable(principal: Principal, fileId: string): Promise<FileRecord> {
+    const file = await this.access.file(principal, fileId, 'read');
+    if (file.uploadStatus !== 'complete')
+      throw notFound(`File ${file.id} has no content until its upload is complete`);
+    return file;
+  }
+
+  /** A complete file named by a signed URL, checked against its signature and expiry. */
+  async signedReadable(rawId: string, expires: string, signature: string): Promise<FileRecord> {
+    const id = parseId(rawId, 'File');
+    const expected = this.sign(id, expires, await this.key());
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError(
+        'BASESPACE.FILES.SIGNATURE_INVALID',
+        'The signed URL is not valid (altered or not ours)',
+      );
+    }
+    if (!/^\d{1,12}$/.test(expires) || Number(expires) * 1000 < this.clock.now().getTime()) {
+      throw new AppError(
+        'BASESPACE.FILES.SIGNATURE_INVALID',
+        'The signed URL has expired: ask for a new one',
+      );
+    }
+    const file = await this.repos.files.findById(id);
+    if (!file || file.uploadStatus !== 'complete') throw notFound(`File id '${id}' doesn't exist`);
+    return file;
+  }
+
+  /** Streams the file's bytes, or the inclusive range of them. */
+  content(file: FileRecord, range?: ByteRange): Promise<Readable> {
+    if (file.size === 0) return Promise.resolve(Readable.from([]));
+    return this.blobs.read(file.storageKey!, range);
+  }
+
+  /**
+   * A URL that downloads the file with no auth header until it expires (spec 4.10): the store's
+   * own pre-signed URL (S3), or an HMAC-signed URL of this hub (local storage).
+   */
+  async contentUrl(
+    principal: Principal,
+    fileId: string,
+    origin: string,
+  ): Promise<{ url: string; expires: Date }> {
+    const file = await this.readable(principal, fileId);
+    const ttl = this.options.signedUrlTtlSeconds;
+    const expires = new Date(this.clock.now().getTime() + ttl * 1000);
+    const presigned =
+      file.size > 0
+        ? await this.blobs.presignedUrl(file.storageKey!, {
+            expiresInSeconds: ttl,
+            fileName: file.name,
+            contentType: file.contentType,
+          })
+        : undefined;
+    if (presigned) return { url: presigned, expires };
+    const exp = String(Math.floor(expires.getTime() / 1000));
+    const sig = this.sign(file.id, exp, await this.key()).toString('base64url');
+    return {
+      url: `${origin}/v1pre3/files/${file.id}/content?expires=${exp}&signature=${sig}`,
+      expires,
+    };
+  }
+
+  private sign(fileId: string, expires: string, key: Buffer): Buffer {
+    return createHmac('sha256', key).update(`files/${fileId}/content:${expires}`).digest();
+  }
+
+  /** The hub-wide URL-signing key: made once, kept in the database so every process shares it. */
+  private async key(): Promise<Buffer> {
+    if (!this.signingKey) {
+      const value = await this.repos.settings.putIfAbsent(
+        SIGNING_KEY_SETTING,
+        randomBytes(32).toString('hex'),
+      );
+      this.signingKey = Buffer.from(value, 'hex');
+    }
+    return this.signingKey;
+  }
+
+  /**
+   * Removes what interrupted uploads left behind, once nothing has touched it for `graceMs`:
+   * half-written blobs, single-part uploads that never finished, parts no file refers to, and
+   * multipart uploads idle for `multipartGraceMs`. Assemblies cut short go back to pending.
+   */
+  async sweep(options: {
+    graceMs: number;
+    multipartGraceMs: number;
+  }): Promise<{ files: number; blobs: number }> {
+    const now = this.clock.now().getTime();
+    const before = new Date(now - options.graceMs);
+    const beforeIso = before.toISOString();
+    let files = 0;
+    const blobs: string[] = [];
+    for (const f of await this.repos.files.stale('pending', beforeIso, false, 10_000)) {
+      blobs.push(fileBlobKey(f.id));
+      await this.repos.files.delete(f.id);
+      files++;
+    }
+    for (const f of await this.repos.files.stale('assembling', beforeIso, true, 10_000)) {
+      await this.repos.files.transition(f.id, 'assembling', { uploadStatus: 'pending' });
+    }
+    const idleBefore = new Date(now - options.multipartGraceMs).toISOString();
+    for (const f of await this.repos.files.stale('pending', idleBefore, true, 10_000)) {
+      if (await this.repos.files.transition(f.id, 'pending', { uploadStatus: 'aborted' })) {
+        blobs.push(
+          ...(await this.repos.files.listParts(f.id)).map((p) => p.storageKey),
+          fileBlobKey(f.id),
+        );
+        await this.repos.files.deleteParts(f.id);
+        files++;
+      }
+    }
+    blobs.push(...(await this.blobs.listOlderThan('tmp/', before)));
+    const partKeys = await this.blobs.listOlderThan(UPLOAD_PARTS_PREFIX, before);
+    const byFile = new Map<string, string[]>();
+    for (const k of partKeys) {
+      const fileId = k.slice(UPLOAD_PARTS_PREFIX.length).split('/')[0]!;
+      byFile.set(fileId, [...(byFile.get(fileId) ?? []), k]);
+    }
+    for (const [fileId, keys] of byFile) {
+      const live = new Set((await this.repos.files.listParts(fileId)).map((p) => p.storageKey));
+      blobs.push(...keys.filter((k) => !live.has(k)));
+    }
+    await this.blobs.delete(blobs);
+    return { files, blobs: blobs.length };
+  }
+}
+
+/** Part numbers missing from 1..max. */
+function missingParts(parts: readonly FilePart[]): number[] {
+  if (parts.length === 0) return [1];
+  const have = new Set(parts.map((p) => p.number));
+  const missing: number[] = [];
+  for (let n = 1; n <= parts.at(-1)!.number; n++) if (!have.has(n)) missing.push(n);
+  return missing;
+}
+
+function summarize(numbers: number[]): string {
+  return numbers.length > 20
+    ? `${numbers.slice(0, 20).join(', ')} and ${numbers.length - 20} more`
+    : numbers.join(', ');
+}
+
+/** `Content-MD5` is base64 of the 16 digest bytes (RFC 1864); some clients send hex. */
+function decodeContentMd5(value: string): string {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{32}$/.test(v)) return v.toLowerCase();
+  const bytes = Buffer.from(v, 'base64');
+  if (bytes.length !== 16)
+    throw badRequest('Content-MD5 must be the base64 of a 16-byte MD5 digest');
+  return bytes.toString('hex');
+}
