@@ -32,6 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
     });
     await app.listen({ host: config.host, port: config.port });
+    const sweeper = startSweeper(hub, app);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -41,6 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       url: `http://${host}:${port}`,
       adminToken: admin?.token,
       close: async () => {
+        clearInterval(sweeper);
         await app.close();
         await hub.close();
       },
@@ -59,4 +61,18 @@ export async function openApiDocument(): Promise<unknown> {
   const doc = app.swagger();
   await app.close();
   return doc;
+}
+
+/** Sweeps leftovers of interrupted uploads at start and then hourly (see FileService.sweep). */
+const SWEEP_INTERVAL_MS = 3600_000;
+const SWEEP_GRACE_MS = 3600_000;
+const MULTIPART_GRACE_MS = 7 * 24 * 3600_000;
+
+function startSweeper(hub: Hub, app: FastifyInstance): NodeJS.Timeout {
+  const sweep = () =>
+    hub.services.files
+      .sweep({ graceMs: SWEEP_GRACE_MS, multipartGraceMs: MULTIPART_GRACE_MS })
+      .catch((error: unknown) => app.log.warn({ err: error }, 'upload sweep failed'));
+  void sweep();
+  return setInterval(sweep, SWEEP_INTERVAL_MS).unref();
 }

@@ -55,4 +55,24 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
       });
       rt.out(issued.token);
     });
+
+  admin
+    .command('gc')
+    .description('remove what interrupted uploads left behind (also runs hourly inside serve)')
+    .option('--grace <seconds>', 'leave anything touched more recently than this alone', '3600')
+    .option(
+      '--multipart-grace <seconds>',
+      'abort multipart uploads idle for longer than this',
+      String(7 * 24 * 3600),
+    )
+    .action(async (opts: { grace: string; multipartGrace: string }, cmd: Command) => {
+      const seconds = (text: string, flag: string) => {
+        if (!/^\d{1,10}$/.test(text)) throw new CliError(`${flag} takes a whole number of seconds`);
+        return Number(text) * 1000;
+      };
+      const graceMs = seconds(opts.grace, '--grace');
+      const multipartGraceMs = seconds(opts.multipartGrace, '--multipart-grace');
+      const swept = await withServices(cmd, (s) => s.files.sweep({ graceMs, multipartGraceMs }));
+      rt.out(`removed ${swept.files} unfinished upload(s) and ${swept.blobs} stored object(s)`);
+    });
 }
