@@ -3,6 +3,10 @@ import { runCli, type CliRuntime } from '../cli/index.js';
 import { openHub } from './hub.js';
 import { VERSION, openApiDocument, startServer } from './server.js';
 
+// The AWS SDK warns on every start that releases after January 2027 need Node 22; our lock file
+// pins a release that supports Node 20, so the warning only alarms operators.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** The composition root's entry point: the only place that reads process.env and argv. */
 const runtime: CliRuntime = {
   env: process.env,
