@@ -268,6 +268,21 @@ async function expectedPages(db, projectId, offset) {
   return expected;
 }
 
+/** Version and the memory settings that matter most here: both databases run at their defaults. */
+async function databaseInfo(kind, db) {
+  if (kind === 'sqlite') {
+    const { rows } = await sql`SELECT sqlite_version() AS version`.execute(db);
+    return { version: rows[0].version };
+  }
+  const setting = async (name) =>
+    (await sql`SELECT current_setting(${name}) AS v`.execute(db)).rows[0].v;
+  return {
+    version: await setting('server_version'),
+    shared_buffers: await setting('shared_buffers'),
+    work_mem: await setting('work_mem'),
+  };
+}
+
 async function setup(kind) {
   const dataDir = join(dataRoot, kind);
   const stateFile = join(dataDir, 'bench-state.json');
@@ -307,7 +322,8 @@ async function setup(kind) {
     const perProject = Number(counts.rows[0].lo);
     const probe = { projectId: projectIds[0], offset: deepOffsets(perProject).from };
     const expected = await expectedPages(hub.db.db, probe.projectId, probe.offset);
-    const state = { dataDir, token, projectIds, perProject, probe, expected };
+    const server = await databaseInfo(kind, hub.db.db);
+    const state = { dataDir, token, projectIds, perProject, probe, expected, server };
     writeFileSync(
       stateFile,
       JSON.stringify({ samples: settings.samples, projects: settings.projects, state }),
@@ -550,6 +566,7 @@ async function benchDatabase(kind) {
     };
     return {
       database: kind,
+      databaseServer: state.server,
       perProject: state.perProject,
       offsets: deepOffsets(state.perProject),
       responseBytes: Buffer.byteLength(JSON.stringify(body)),
