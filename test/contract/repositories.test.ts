@@ -49,6 +49,18 @@ describe.each(backends())('repositories on $kind', (backend) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A fresh project of the owner's and a Running AppSession writing into it. */
+  const projectWithSession = async (name: string) => {
+    const project = (await repos.projects.insert({ ownerId: owner.id, name, description: '' }))!;
+    const session = await repos.appSessions.create({
+      ownerId: owner.id,
+      applicationId: '1',
+      name: 's',
+      projectId: project.id,
+    });
+    return { project, session };
+  };
+
   it('ids are strings and grow; a duplicate project name is refused by the database, not by luck', async () => {
     const a = await repos.projects.insert({ ownerId: owner.id, name: 'P', description: '' });
     const b = await repos.projects.insert({ ownerId: owner.id, name: 'Q', description: '' });
@@ -68,17 +80,7 @@ describe.each(backends())('repositories on $kind', (backend) => {
   });
 
   it('sorts by Name in code-point order, breaks ties by Id, and pages without overlap', async () => {
-    const project = (await repos.projects.insert({
-      ownerId: owner.id,
-      name: 'sorting',
-      description: '',
-    }))!;
-    const session = await repos.appSessions.create({
-      ownerId: owner.id,
-      applicationId: '1',
-      name: 's',
-      projectId: project.id,
-    });
+    const { project, session } = await projectWithSession('sorting');
     const names = ['b', 'B', 'a', 'é', 'b', 'Z', '10', '9', 'b'];
     for (const name of names) {
       await repos.samples.create({
@@ -128,17 +130,7 @@ describe.each(backends())('repositories on $kind', (backend) => {
   });
 
   it('samples round-trip every field, including int64 read counts and absent optionals', async () => {
-    const project = (await repos.projects.insert({
-      ownerId: owner.id,
-      name: 'fields',
-      description: '',
-    }))!;
-    const session = await repos.appSessions.create({
-      ownerId: owner.id,
-      applicationId: '1',
-      name: 's',
-      projectId: project.id,
-    });
+    const { project, session } = await projectWithSession('fields');
     const created = await repos.samples.create({
       projectId: project.id,
       ownerId: owner.id,
