@@ -22,7 +22,7 @@ export function kyselyRepositories(
     projects: new KyselyProjectRepository(db, now),
     appSessions: new KyselyAppSessionRepository(db, now, kind),
     appResults: new KyselyAppResultRepository(db, now),
-    samples: new KyselySampleRepository(db, now),
+    samples: new KyselySampleRepository(db, now, kind),
     runs: new KyselyRunRepository(db, now),
     genomes: new KyselyGenomeRepository(db),
     files: new KyselyFileRepository(db, now),
