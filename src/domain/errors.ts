@@ -48,6 +48,54 @@ export const ErrorCodes = {
     status: 403,
     doc: 'A signed content URL that was altered or has expired.',
   },
+  'BASESPACE.PROPERTIES.NAME_LENGTH': {
+    status: 400,
+    doc: 'A property name shorter than 3 or longer than 64 characters (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.NAME_INVALID': {
+    status: 400,
+    doc: 'A property name that is not dot-separated segments of letters, digits, - and _ (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.DUPLICATE_NAMES': {
+    status: 400,
+    doc: 'The same property name twice in one POST (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.TYPE_INVALID': {
+    status: 400,
+    doc: 'An unknown property Type, or none where the content does not tell it (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.CONTENT_INVALID': {
+    status: 400,
+    doc: 'Content or items of the wrong shape for the property type.',
+  },
+  'BASESPACE.PROPERTIES.CONTENT_LENGTH': {
+    status: 400,
+    doc: 'A string content, item, map value or description over its documented limit.',
+  },
+  'BASESPACE.PROPERTIES.ITEMS_LIMIT': {
+    status: 400,
+    doc: 'Too many items, map keys, properties in one POST or on one resource.',
+  },
+  'BASESPACE.PROPERTIES.CONTENT_REFERENCE_INVALID': {
+    status: 400,
+    doc: 'Reference content that is not an href of the declared kind (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.CONTENT_MAP_KEY_INVALID': {
+    status: 400,
+    doc: 'A map key that is empty, over 64 characters or has invalid characters (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.CONTENT_MAP_DUPES': {
+    status: 400,
+    doc: 'The same key twice in one map (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.CONTENT_REFERENCE_NOT_RESOLVED': {
+    status: 409,
+    doc: 'A well-formed reference to nothing the caller can see (spec 5.2).',
+  },
+  'BASESPACE.PROPERTIES.NOT_FOUND': {
+    status: 404,
+    doc: 'No property of that name on the resource (spec 5.4).',
+  },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -9,3 +9,4 @@ export * from './entities.js';
 export * from './applications.js';
 export * from './validation.js';
 export * from './files.js';
+export * from './properties.js';
