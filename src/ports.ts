@@ -4,6 +4,9 @@ import type {
   FileParent,
   FilePart,
   FileRecord,
+  PropertyInput,
+  PropertyOwner,
+  PropertyRecord,
   UploadStatus,
   AppResult,
   AppSession,
@@ -214,6 +217,26 @@ export interface FileRepository {
   delete(id: string): Promise<void>;
 }
 
+export interface PropertyRepository {
+  list(
+    owner: PropertyOwner,
+    ownerId: string,
+    page: PageRequest<'Name'>,
+  ): Promise<Page<PropertyRecord>>;
+  get(owner: PropertyOwner, ownerId: string, name: string): Promise<PropertyRecord | undefined>;
+  count(owner: PropertyOwner, ownerId: string): Promise<number>;
+  /** Which of `names` the resource already has. */
+  existingNames(owner: PropertyOwner, ownerId: string, names: readonly string[]): Promise<string[]>;
+  /** Creates or replaces each property whole (spec 5.3), in the caller's transaction. */
+  upsert(
+    owner: PropertyOwner,
+    ownerId: string,
+    inputs: readonly PropertyInput[],
+    userId: string,
+  ): Promise<PropertyRecord[]>;
+  delete(owner: PropertyOwner, ownerId: string, name: string): Promise<boolean>;
+}
+
 export interface SettingsRepository {
   get(key: string): Promise<string | undefined>;
   /** Stores `value` unless the key exists; returns the value that is stored. */
@@ -231,6 +254,7 @@ export interface Repositories {
   genomes: GenomeRepository;
   files: FileRepository;
   settings: SettingsRepository;
+  properties: PropertyRepository;
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }

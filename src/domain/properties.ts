@@ -279,3 +279,33 @@ export function parsePropertyList(body: unknown): PropertyInput[] {
 /** Whether a value holds several items (the `[]` types), for `.../items`. */
 export const isMultiValue = (v: PropertyValue): v is Extract<PropertyValue, { items: unknown }> =>
   'items' in v;
+
+/** Resources that carry properties (every one but Genome). */
+export const PropertyOwners = [
+  'project',
+  'run',
+  'sample',
+  'appresult',
+  'appsession',
+  'file',
+] as const;
+export type PropertyOwner = (typeof PropertyOwners)[number];
+
+/** A stored property. */
+export interface PropertyRecord {
+  id: string;
+  owner: PropertyOwner;
+  ownerId: string;
+  name: string;
+  description: string;
+  value: PropertyValue;
+  itemsCount: number;
+  modifiedBy: string;
+  createdAt: string;
+  modifiedAt: string;
+}
+
+/** Items of a `[]` value, or the single content as a one-item list. */
+export function valueItems(value: PropertyValue): unknown[] {
+  return isMultiValue(value) ? (value.items as unknown[]) : [value.content];
+}

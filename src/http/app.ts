@@ -13,6 +13,7 @@ import { appSessionRoutes } from './routes/appsessions.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
+import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
@@ -130,6 +131,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(runRoutes, deps);
       await v1.register(genomeRoutes, deps);
       await v1.register(fileRoutes, deps);
+      await v1.register(propertyRoutes, deps);
       await v1.register(fileUploadRoutes, deps);
     },
     { prefix: '/v1pre3' },

@@ -6,6 +6,7 @@ import { AuthService } from './auth.service.js';
 import { FileService, type FileServiceOptions } from './file.service.js';
 import { GenomeService } from './genome.service.js';
 import { ProjectService } from './project.service.js';
+import { PropertyService } from './property.service.js';
 import { RunService } from './run.service.js';
 import { SampleService } from './sample.service.js';
 import { UserService } from './user.service.js';
@@ -13,6 +14,7 @@ import { UserService } from './user.service.js';
 export type { Principal } from './principal.js';
 export { hashToken } from './auth.service.js';
 export type { FileServiceOptions } from './file.service.js';
+export type { PropertyView, ReferencedObject, ResolvedRef } from './property.service.js';
 export type { NewAppResultInput } from './appresult.service.js';
 export type { NewSampleInput } from './sample.service.js';
 export type { ExpandedReference, ReferenceInput, ReferencedContent } from './references.js';
@@ -29,6 +31,7 @@ export interface Services {
   runs: RunService;
   genomes: GenomeService;
   files: FileService;
+  properties: PropertyService;
 }
 
 export function createServices(
@@ -47,5 +50,6 @@ export function createServices(
     runs: new RunService(repos, access),
     genomes: new GenomeService(repos),
     files: new FileService(repos, access, storage.blobs, clock, storage.files),
+    properties: new PropertyService(repos, access),
   };
 }

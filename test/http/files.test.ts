@@ -80,7 +80,15 @@ describe.each(storages())('files on $kind storage', (storage) => {
       Sha256: sha256hex(data),
     });
     expect(f.DateCreated).toMatch(/\.\d{7}Z$/);
-    expect((await json(await files.get(`files/${f.Id}`))).Response).toEqual(f);
+    expect((await json(await files.get(`files/${f.Id}`))).Response).toEqual({
+      ...f,
+      Properties: {
+        Items: [],
+        DisplayedCount: 0,
+        TotalCount: 0,
+        Href: `v1pre3/files/${f.Id}/properties`,
+      },
+    });
 
     const { res: dl, body } = await files.bytes(`files/${f.Id}/content`);
     expect(dl.status).toBe(200);

@@ -156,6 +156,20 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface PropertiesTable {
+  id: Id;
+  resource_kind: string;
+  resource_id: Ref;
+  name: string;
+  type: string;
+  description: string;
+  value: string;
+  items_count: number;
+  modified_by: Ref;
+  created_at: string;
+  modified_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -168,6 +182,7 @@ export interface Database {
   files: FilesTable;
   file_parts: FilePartsTable;
   settings: SettingsTable;
+  properties: PropertiesTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -3,6 +3,7 @@ import * as present from '../presenters/resources.presenter.js';
 import { Envelope, IdParams, errorResponses } from '../schemas/common.schema.js';
 import { AppResult, Sample } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
+import { propertiesOf } from './embed.js';
 import { ok } from './reply.js';
 
 export const appResultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services }) => {
@@ -17,7 +18,10 @@ export const appResultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
     async (request) => {
       const view = await services.appResults.get(request.principal, request.params.id);
-      return ok(present.appResult(view.appResult, view.session, view.references, view.projects));
+      return ok({
+        ...present.appResult(view.appResult, view.session, view.references, view.projects),
+        ...(await propertiesOf(services, request.principal, 'appresult', view.appResult.id)),
+      });
     },
   );
 
@@ -32,7 +36,10 @@ export const appResultRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app,
     },
     async (request) => {
       const view = await services.samples.get(request.principal, request.params.id);
-      return ok(present.sample(view.sample, view.session, view.references, view.projects));
+      return ok({
+        ...present.sample(view.sample, view.session, view.references, view.projects),
+        ...(await propertiesOf(services, request.principal, 'sample', view.sample.id)),
+      });
     },
   );
 };

@@ -12,6 +12,7 @@ import {
 import { AppResultCompact, AppSession, AppSessionCompact } from '../schemas/resources.schema.js';
 import { UpdateAppSessionBody } from '../schemas/requests.schema.js';
 import type { RouteDeps } from './deps.js';
+import { propertiesOf } from './embed.js';
 import { ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
 
 export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
@@ -31,7 +32,10 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     },
     async (request) => {
       const session = await services.appSessions.get(request.principal, request.params.id);
-      return ok(present.appSession(session, [], presentContext(request, publicUrl)));
+      return ok({
+        ...present.appSession(session, [], presentContext(request, publicUrl)),
+        ...(await propertiesOf(services, request.principal, 'appsession', session.id)),
+      });
     },
   );
 

@@ -20,6 +20,7 @@ import {
 } from '../schemas/common.schema.js';
 import { ContentMeta, File, FilePart } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
+import { propertiesOf } from './embed.js';
 import { ok, okList, pageRequest, presentContext } from './reply.js';
 
 const FileSorts = ['Id', 'Path', 'DateCreated', 'Name'] as const;
@@ -103,8 +104,13 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app.get(
     '/files/:id',
     { schema: { tags, params: IdParams, response: { 200: Envelope(File), ...errorResponses } } },
-    async (request) =>
-      ok(present.file(await services.files.get(request.principal, request.params.id))),
+    async (request) => {
+      const file = await services.files.get(request.principal, request.params.id);
+      return ok({
+        ...present.file(file),
+        ...(await propertiesOf(services, request.principal, 'file', file.id)),
+      });
+    },
   );
 
   app.get(

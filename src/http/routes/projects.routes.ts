@@ -24,6 +24,7 @@ import {
   CreateSampleBody,
 } from '../schemas/requests.schema.js';
 import type { RouteDeps } from './deps.js';
+import { propertiesOf } from './embed.js';
 import { filterText, ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
 
 const refsIn = (refs: { Rel?: string; Type?: string; HrefContent: string }[] | undefined) =>
@@ -57,13 +58,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app.get(
     '/projects/:id',
     { schema: { tags, params: IdParams, response: { 200: Envelope(Project), ...errorResponses } } },
-    async (request) =>
-      ok(
-        present.project(
-          await services.projects.get(request.principal, request.params.id),
-          presentContext(request, publicUrl),
-        ),
-      ),
+    async (request) => {
+      const project = await services.projects.get(request.principal, request.params.id);
+      return ok({
+        ...present.project(project, presentContext(request, publicUrl)),
+        ...(await propertiesOf(services, request.principal, 'project', project.id)),
+      });
+    },
   );
 
   const listProjects = {

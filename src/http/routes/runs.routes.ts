@@ -12,6 +12,7 @@ import {
 } from '../schemas/common.schema.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
+import { propertiesOf } from './embed.js';
 import { filterText, ok, okList, pageRequest, presentContext } from './reply.js';
 
 /** `Statuses=Complete,failed` on runs: comma list, case-insensitive. */
@@ -36,13 +37,13 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   app.get(
     '/runs/:id',
     { schema: { tags, params: IdParams, response: { 200: Envelope(Run), ...errorResponses } } },
-    async (request) =>
-      ok(
-        present.run(
-          await services.runs.get(request.principal, request.params.id),
-          presentContext(request, publicUrl),
-        ),
-      ),
+    async (request) => {
+      const run = await services.runs.get(request.principal, request.params.id);
+      return ok({
+        ...present.run(run, presentContext(request, publicUrl)),
+        ...(await propertiesOf(services, request.principal, 'run', run.id)),
+      });
+    },
   );
 
   app.get(

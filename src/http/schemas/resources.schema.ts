@@ -4,6 +4,26 @@ import { DateTime, Href, Id } from './common.schema.js';
 /** Wire shapes of the v1pre3 resources (spec 2). Optional fields are omitted, never null. */
 const opt = Type.Optional;
 
+export const Property = Type.Object({
+  Type: Type.String({ description: 'Lower-case type name, e.g. string, sample[], map' }),
+  Href: Href,
+  Name: Type.String(),
+  Description: Type.String(),
+  Content: opt(Type.Unknown()),
+  Items: opt(Type.Array(Type.Unknown())),
+  HrefItems: opt(Href),
+  ItemsDisplayedCount: opt(Type.Integer()),
+  ItemsTotalCount: opt(Type.Integer()),
+  DateModified: opt(DateTime),
+});
+
+export const PropertyContainer = Type.Object({
+  Items: Type.Array(Property),
+  DisplayedCount: Type.Integer(),
+  TotalCount: Type.Integer(),
+  Href: Href,
+});
+
 export const UserCompact = Type.Object({
   Id,
   Href,
@@ -41,6 +61,7 @@ export const Project = Type.Object({
   HrefSamples: Href,
   HrefAppResults: Href,
   HrefBaseSpaceUI: Type.String(),
+  Properties: opt(PropertyContainer),
 });
 
 export const ApplicationCompact = Type.Object({
@@ -78,6 +99,7 @@ export const AppSession = Type.Object({
   References: Type.Array(Reference),
   HrefAppResults: Href,
   RunningDuration: opt(Type.Integer()),
+  Properties: opt(PropertyContainer),
 });
 
 export const AppResultCompact = Type.Object({
@@ -99,6 +121,7 @@ export const AppResult = Type.Object({
   HrefGenome: opt(Href),
   References: Type.Array(Reference),
   Projects: opt(Type.Array(ProjectCompact)),
+  Properties: opt(PropertyContainer),
 });
 
 export const SampleCompact = Type.Object({
@@ -128,6 +151,7 @@ export const Sample = Type.Object({
   NumReadsRaw: opt(Type.Integer()),
   NumReadsPF: opt(Type.Integer()),
   Projects: Type.Array(ProjectCompact),
+  Properties: opt(PropertyContainer),
 });
 
 export const RunCompact = Type.Object({
@@ -162,6 +186,7 @@ export const Run = Type.Object({
   InstrumentName: opt(Type.String()),
   InstrumentType: opt(Type.String()),
   InstrumentSerialNumber: opt(Type.String()),
+  Properties: opt(PropertyContainer),
 });
 
 export const Genome = Type.Object({
@@ -186,6 +211,7 @@ export const File = Type.Object({
   HrefParts: opt(Href),
   ETag: opt(Type.String({ description: 'MD5 of the content, hex (seqhub extension)' })),
   Sha256: opt(Type.String({ description: 'SHA-256 of the content, hex (seqhub extension)' })),
+  Properties: opt(PropertyContainer),
 });
 
 export const FilePart = Type.Object({

@@ -5,6 +5,7 @@ import { KyselyAppResultRepository } from './appresult.repository.js';
 import { KyselyAppSessionRepository } from './appsession.repository.js';
 import { KyselyFileRepository, KyselySettingsRepository } from './file.repository.js';
 import { KyselyGenomeRepository } from './genome.repository.js';
+import { KyselyPropertyRepository } from './property.repository.js';
 import { KyselyProjectRepository } from './project.repository.js';
 import { KyselyRunRepository } from './run.repository.js';
 import { KyselySampleRepository } from './sample.repository.js';
@@ -27,6 +28,7 @@ export function kyselyRepositories(
     genomes: new KyselyGenomeRepository(db),
     files: new KyselyFileRepository(db, now),
     settings: new KyselySettingsRepository(db),
+    properties: new KyselyPropertyRepository(db, now),
     transaction: (work) =>
       db.isTransaction
         ? work(kyselyRepositories(db, kind, now))
