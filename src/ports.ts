@@ -20,6 +20,7 @@ import type {
   Sample,
   User,
 } from './domain/index.js';
+import type { SearchKind, SearchQuery } from './domain/search.js';
 
 /**
  * The interfaces with more than one real implementation. Repositories are implemented once over
@@ -237,6 +238,40 @@ export interface PropertyRepository {
   delete(owner: PropertyOwner, ownerId: string, name: string): Promise<boolean>;
 }
 
+// --- Search (issue 5): see src/adapters/db/repositories/search.repository.ts ---------------
+export type SearchSort = 'Score' | 'Name' | 'DateCreated';
+
+/** Which hits a token may see besides owning them: everything, or these ids only. */
+export type SearchAccess =
+  | { global: true }
+  | {
+      global: false;
+      projectIds: readonly string[];
+      runIds: readonly string[];
+      sampleIds: readonly string[];
+      appResultIds: readonly string[];
+    };
+
+export interface SearchHit {
+  kind: SearchKind;
+  id: string;
+  score: number;
+}
+
+export interface SearchRepository {
+  /**
+   * Rewrites the index row of one resource from its current row and properties (removes it when
+   * the resource is gone or, for a file, not complete). Call it in the writer's transaction.
+   */
+  reindex(kind: 'project' | 'sample' | 'appresult' | 'run' | 'file', id: string): Promise<void>;
+  search(
+    query: SearchQuery,
+    filter: { ownerId: string; kinds: readonly SearchKind[]; access: SearchAccess },
+    page: PageRequest<SearchSort>,
+  ): Promise<Page<SearchHit>>;
+}
+// ---------------------------------------------------------------------------------------------
+
 export interface SettingsRepository {
   get(key: string): Promise<string | undefined>;
   /** Stores `value` unless the key exists; returns the value that is stored. */
@@ -255,6 +290,7 @@ export interface Repositories {
   files: FileRepository;
   settings: SettingsRepository;
   properties: PropertyRepository;
+  search: SearchRepository;
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }

@@ -15,6 +15,7 @@ import { genomeRoutes } from './routes/genomes.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
 
@@ -132,6 +133,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(genomeRoutes, deps);
       await v1.register(fileRoutes, deps);
       await v1.register(propertyRoutes, deps);
+      await v1.register(searchRoutes, deps);
       await v1.register(fileUploadRoutes, deps);
     },
     { prefix: '/v1pre3' },

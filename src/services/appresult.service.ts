@@ -1,7 +1,13 @@
 import { validName, validText, type AppResult } from '../domain/index.js';
 import type { Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
-import { createInSession, loadEmbedded, type Embedded, type NewWorkLinks } from './embedded.js';
+import {
+  createInSession,
+  indexed,
+  loadEmbedded,
+  type Embedded,
+  type NewWorkLinks,
+} from './embedded.js';
 import type { Principal } from './principal.js';
 
 export interface NewAppResultInput extends NewWorkLinks {
@@ -35,14 +41,18 @@ export class AppResultService {
       project,
       name,
       input,
-      (tx, links) =>
-        tx.appResults.create({
-          projectId: project.id,
-          ownerId: principal.user.id,
-          name,
-          description,
-          ...links,
-        }),
+      async (tx, links) =>
+        indexed(
+          tx,
+          'appresult',
+          await tx.appResults.create({
+            projectId: project.id,
+            ownerId: principal.user.id,
+            name,
+            description,
+            ...links,
+          }),
+        ),
     );
     return this.view(principal, created);
   }

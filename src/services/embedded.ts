@@ -31,6 +31,16 @@ export async function loadEmbedded(
   return { session: session!, references, projects: project ? [project] : [] };
 }
 
+/** Search index (issue 5): indexes a new Sample or AppResult in the transaction that wrote it. */
+export async function indexed<T extends { id: string }>(
+  tx: Repositories,
+  kind: 'sample' | 'appresult',
+  created: T,
+): Promise<T> {
+  await tx.search.reindex(kind, created.id);
+  return created;
+}
+
 /** The links every new Sample or AppResult may carry (spec 4.3, 4.4). */
 export interface NewWorkLinks {
   hrefGenome?: unknown;

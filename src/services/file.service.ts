@@ -94,6 +94,7 @@ export class FileService {
         });
         if (!done) throw new AppError('Conflict', `File ${file.id} changed while it was uploaded`);
         await tx.files.addToParentSize(done, done.size);
+        await tx.search.reindex('file', done.id); // search index (issue 5)
         return done;
       });
     } catch (error) {
@@ -280,6 +281,7 @@ export class FileService {
           throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
         await tx.files.addToParentSize(completed, completed.size);
         await tx.files.deleteParts(file.id);
+        await tx.search.reindex('file', completed.id); // search index (issue 5)
         return completed;
       });
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);

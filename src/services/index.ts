@@ -9,6 +9,7 @@ import { ProjectService } from './project.service.js';
 import { PropertyService } from './property.service.js';
 import { RunService } from './run.service.js';
 import { SampleService } from './sample.service.js';
+import { SearchService } from './search.service.js';
 import { UserService } from './user.service.js';
 
 export type { Principal } from './principal.js';
@@ -20,6 +21,7 @@ export type { NewSampleInput } from './sample.service.js';
 export type { ExpandedReference, ReferenceInput, ReferencedContent } from './references.js';
 export type { AppResultView } from './appresult.service.js';
 export type { SampleView } from './sample.service.js';
+export type { SearchItem } from './search.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -32,6 +34,7 @@ export interface Services {
   genomes: GenomeService;
   files: FileService;
   properties: PropertyService;
+  search: SearchService;
 }
 
 export function createServices(
@@ -51,5 +54,6 @@ export function createServices(
     genomes: new GenomeService(repos),
     files: new FileService(repos, access, storage.blobs, clock, storage.files),
     properties: new PropertyService(repos, access),
+    search: new SearchService(repos),
   };
 }

@@ -45,6 +45,9 @@ export class ProjectService {
       name,
       description,
     });
+    // search index (issue 5): after the insert, not in one transaction with it, because a
+    // unique violation there would abort a PostgreSQL transaction.
+    if (created) await this.repos.search.reindex('project', created.id);
     return created ?? (await this.repos.projects.findByOwnerAndName(principal.user.id, name))!;
   }
 

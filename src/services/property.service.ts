@@ -102,7 +102,9 @@ export class PropertyService {
           `A resource may have at most ${PROPERTY_LIMITS.perResource} properties`,
         );
       }
-      return tx.properties.upsert(owner, id, inputs, principal.user.id);
+      const rows = await tx.properties.upsert(owner, id, inputs, principal.user.id);
+      if (owner !== 'appsession') await tx.search.reindex(owner, id); // search index (issue 5)
+      return rows;
     });
     return this.views(principal, written);
   }
@@ -176,12 +178,15 @@ export class PropertyService {
     name: string,
   ): Promise<void> {
     const id = await this.owner(principal, owner, rawId, 'set');
-    if (!(await this.repos.properties.delete(owner, id, name))) {
-      throw new AppError(
-        'BASESPACE.PROPERTIES.NOT_FOUND',
-        `Property '${name.slice(0, 80)}' not found`,
-      );
-    }
+    await this.repos.transaction(async (tx) => {
+      if (!(await tx.properties.delete(owner, id, name))) {
+        throw new AppError(
+          'BASESPACE.PROPERTIES.NOT_FOUND',
+          `Property '${name.slice(0, 80)}' not found`,
+        );
+      }
+      if (owner !== 'appsession') await tx.search.reindex(owner, id); // search index (issue 5)
+    });
   }
 
   /** Every reference written must name something the writer can see (spec 5.2: else 409). */

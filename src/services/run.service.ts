@@ -32,6 +32,10 @@ export class RunService {
 
   /** Records a run (no files: ingest is the runs issue). Used by operators and tests. */
   createRecord(input: NewRun): Promise<Run> {
-    return this.repos.runs.create(input);
+    return this.repos.transaction(async (tx) => {
+      const run = await tx.runs.create(input);
+      await tx.search.reindex('run', run.id); // search index (issue 5)
+      return run;
+    });
   }
 }

@@ -1,7 +1,13 @@
 import { validName, validText, type Sample } from '../domain/index.js';
 import type { Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
-import { createInSession, loadEmbedded, type Embedded, type NewWorkLinks } from './embedded.js';
+import {
+  createInSession,
+  indexed,
+  loadEmbedded,
+  type Embedded,
+  type NewWorkLinks,
+} from './embedded.js';
 import type { Principal } from './principal.js';
 
 /** Sample metadata as the SDK posts it (spec 4.3); the HTTP schema has checked the types. */
@@ -52,23 +58,27 @@ export class SampleService {
       project,
       name,
       input,
-      (tx, links) =>
-        tx.samples.create({
-          projectId: project.id,
-          ownerId: principal.user.id,
-          runId: undefined,
-          name,
-          description,
-          sampleId,
-          sampleNumber: input.sampleNumber,
-          experimentName,
-          numReadsRaw: input.numReadsRaw,
-          numReadsPF: input.numReadsPF,
-          read1: input.read1,
-          read2: input.read2,
-          isPairedEnd: input.isPairedEnd,
-          ...links,
-        }),
+      async (tx, links) =>
+        indexed(
+          tx,
+          'sample',
+          await tx.samples.create({
+            projectId: project.id,
+            ownerId: principal.user.id,
+            runId: undefined,
+            name,
+            description,
+            sampleId,
+            sampleNumber: input.sampleNumber,
+            experimentName,
+            numReadsRaw: input.numReadsRaw,
+            numReadsPF: input.numReadsPF,
+            read1: input.read1,
+            read2: input.read2,
+            isPairedEnd: input.isPairedEnd,
+            ...links,
+          }),
+        ),
     );
     return this.view(principal, created);
   }

@@ -170,6 +170,22 @@ export interface PropertiesTable {
   modified_at: string;
 }
 
+/** Migration 0005 (search): one row per searchable resource; FTS5 / tsvector beside it. */
+export interface SearchIndexTable {
+  id: Id;
+  kind: string;
+  resource_id: Ref;
+  owner_id: Ref;
+  project_id: Ref | null;
+  subject_kind: string;
+  subject_id: Ref;
+  name: string;
+  name_lc: string;
+  name_words: string;
+  body: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -183,6 +199,7 @@ export interface Database {
   file_parts: FilePartsTable;
   settings: SettingsTable;
   properties: PropertiesTable;
+  search_index: SearchIndexTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';

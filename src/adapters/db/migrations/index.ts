@@ -4,6 +4,7 @@ import { coreMigration } from './0001-core.js';
 import { genomeCatalogMigration } from './0002-genome-catalog.js';
 import { filesMigration } from './0003-files.js';
 import { propertiesMigration } from './0004-properties.js';
+import { searchMigration } from './0005-search.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -12,5 +13,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0002-genome-catalog': genomeCatalogMigration,
     '0003-files': filesMigration(kind),
     '0004-properties': propertiesMigration(kind),
+    '0005-search': searchMigration(kind),
   };
 }

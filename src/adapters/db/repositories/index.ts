@@ -9,6 +9,7 @@ import { KyselyPropertyRepository } from './property.repository.js';
 import { KyselyProjectRepository } from './project.repository.js';
 import { KyselyRunRepository } from './run.repository.js';
 import { KyselySampleRepository } from './sample.repository.js';
+import { KyselySearchRepository } from './search.repository.js';
 import { KyselyTokenRepository, KyselyUserRepository } from './user.repository.js';
 
 /** All repositories over one Kysely handle (the database, or an open transaction). */
@@ -29,6 +30,7 @@ export function kyselyRepositories(
     files: new KyselyFileRepository(db, now),
     settings: new KyselySettingsRepository(db),
     properties: new KyselyPropertyRepository(db, now),
+    search: new KyselySearchRepository(db, kind),
     transaction: (work) =>
       db.isTransaction
         ? work(kyselyRepositories(db, kind, now))

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { PythonSdkClient, sdkResponse } from '../support/basespace-client.js';
+import { FilesClient } from '../support/files-client.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+
+/** `GET search` (issue 5, docs/api-choices.md "Search") over real HTTP, on both databases. */
+describe.each(backends())('search on $kind', (backend) => {
+  let hub: TestHub;
+  let alice: PythonSdkClient;
+  let bob: PythonSdkClient;
+  let aliceUser: Awaited<ReturnType<TestHub['newUser']>>['user'];
+  const ids: Record<string, string> = {};
+
+  const search = async (client: PythonSdkClient, query: Record<string, string | number>) => {
+    const reply = await client.get('search', query);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    return sdkResponse(reply);
+  };
+  const names = (response: any) =>
+    response.Items.map(
+      (i: any) =>
+        (
+          i.Project ??
+          i.Sample ??
+          i.AppResult ??
+          i.Run ??
+          i.SampleFile ??
+          i.AppResultFile ??
+          i.RunFile
+        ).Name,
+    );
+
+  beforeAll(async () => {
+    hub = await startTestHub(backend);
+    const a = await hub.newUser({ name: 'Alice' });
+    aliceUser = a.user;
+    alice = new PythonSdkClient(hub.url, a.token);
+    bob = new PythonSdkClient(hub.url, (await hub.newUser({ name: 'Bob' })).token);
+
+    const exome = sdkResponse(
+      await alice.post('projects/', { Name: 'Exome Cohort', Description: 'tumour normal pairs' }),
+    );
+    const other = sdkResponse(await alice.post('projects/', { Name: 'BaseSpaceDemo' }));
+    ids.exome = exome.Id;
+    ids.other = other.Id;
+    for (const [name, description] of [
+      ['NA12878', 'platinum genome'],
+      ['NA12878-rerun', 'NA12878 sequenced again'],
+      ['HG002', 'ashkenazi son'],
+    ]) {
+      const s = sdkResponse(
+        await alice.post(`projects/${exome.Id}/samples`, { Name: name, Description: description }),
+      );
+      ids[name!] = s.Id;
+    }
+    const demoSample = sdkResponse(
+      await alice.post(`projects/${other.Id}/samples`, { Name: 'demo-sample' }),
+    );
+    ids.demo = demoSample.Id;
+    const result = sdkResponse(
+      await alice.post(`projects/${exome.Id}/appresults`, {
+        Name: 'Variant calls',
+        Description: 'germline NA12878',
+      }),
+    );
+    ids.result = result.Id;
+    // Properties are indexed: Input.Library on one sample.
+    const set = await alice.post(`samples/${ids.HG002}/properties`, {
+      Properties: [{ Type: 'string', Name: 'Input.Library', Content: 'TruSeq-Nano-XYZ' }],
+    });
+    expect(set.status).toBe(200);
+    // A complete file is indexed; Bob's look-alikes never show for Alice.
+    const files = new FilesClient(hub.url, a.token);
+    const up = await files.upload('appresults', result.Id, 'calls.vcf', 'out', new Uint8Array([1]));
+    expect(up.status).toBe(200);
+    await hub.createRun(aliceUser, { name: 'RUN-NA12878-01', experimentName: 'Flowcell NA12878' });
+
+    const bobProject = sdkResponse(await bob.post('projects/', { Name: 'NA12878' }));
+    await bob.post(`projects/${bobProject.Id}/samples`, { Name: 'NA12878' });
+  });
+  afterAll(() => hub?.close());
+
+  it('finds names, descriptions, properties, runs and files; exact name first', async () => {
+    const r = await search(alice, { query: 'NA12878' });
+    expect(r).toMatchObject({ TotalCount: 4, DisplayedCount: 4, Offset: 0, Limit: 10 });
+    expect(r.SortBy).toBe('Score');
+    expect(r.SortDir).toBe('Desc');
+    expect(r.Items[0]).toMatchObject({
+      Type: 'Sample',
+      Sample: { Id: ids.NA12878, Name: 'NA12878' },
+    });
+    expect(r.Items[0].Score).toBeGreaterThanOrEqual(1000);
+    expect(r.Items.slice(1).every((i: any) => i.Score < 1000)).toBe(true);
+    expect(new Set(names(r))).toEqual(
+      new Set(['NA12878', 'NA12878-rerun', 'Variant calls', 'RUN-NA12878-01']),
+    );
+    expect(r.Items.find((i: any) => i.Type === 'Run').Run.Name).toBe('RUN-NA12878-01');
+
+    const byProperty = await search(alice, { query: 'truseq-nano-xyz' });
+    expect(names(byProperty)).toEqual(['HG002']);
+    const file = await search(alice, { query: 'calls.vcf', scope: 'appresult_files' });
+    expect(file.Items).toEqual([
+      expect.objectContaining({
+        Type: 'AppResultFile',
+        AppResultFile: expect.objectContaining({ Name: 'calls.vcf' }),
+      }),
+    ]);
+    expect(names(await search(alice, { query: '"tumour normal"' }))).toEqual(['Exome Cohort']);
+    expect(names(await search(alice, { query: '"normal tumour"' }))).toEqual([]);
+  });
+
+  it('reindexes on property change and delete', async () => {
+    await alice.post(`samples/${ids.demo}/properties`, {
+      Properties: [{ Type: 'string', Name: 'Input.Library', Content: 'lib-alpha' }],
+    });
+    expect(names(await search(alice, { query: 'alpha' }))).toEqual(['demo-sample']);
+    await alice.post(`samples/${ids.demo}/properties`, {
+      Properties: [{ Type: 'string', Name: 'Input.Library', Content: 'lib-beta' }],
+    });
+    expect(names(await search(alice, { query: 'alpha' }))).toEqual([]);
+    expect(names(await search(alice, { query: 'beta' }))).toEqual(['demo-sample']);
+    const del = await fetch(`${hub.url}/v1pre3/samples/${ids.demo}/properties/Input.Library`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${alice.token}` },
+    });
+    expect(del.status).toBe(200);
+    expect((await search(alice, { query: 'beta' })).TotalCount).toBe(0);
+  });
+
+  it('two users: each sees only their own hits, counts included', async () => {
+    const r = await search(bob, { query: 'NA12878' });
+    expect(r.TotalCount).toBe(2);
+    expect(r.Items.map((i: any) => i.Type).sort()).toEqual(['Project', 'Sample']);
+    for (const q of ['platinum', 'truseq', 'calls', 'Exome', 'RUN', 'germline'])
+      expect((await search(bob, { query: q })).TotalCount, q).toBe(0);
+  });
+
+  it('token scopes filter hits: project-scoped and sample-scoped tokens', async () => {
+    const projectOnly = new PythonSdkClient(
+      hub.url,
+      await hub.tokenFor(aliceUser, `browse project ${ids.other}`),
+    );
+    expect((await search(projectOnly, { query: 'NA12878' })).TotalCount).toBe(0);
+    expect(names(await search(projectOnly, { query: 'demo*' }))).toEqual(['demo-sample']);
+    const oneSample = new PythonSdkClient(
+      hub.url,
+      await hub.tokenFor(aliceUser, `read sample ${ids.HG002}`),
+    );
+    expect(names(await search(oneSample, { query: 'ashkenazi' }))).toEqual(['HG002']);
+    expect((await search(oneSample, { query: 'NA12878' })).TotalCount).toBe(0);
+    const none = new PythonSdkClient(hub.url, await hub.tokenFor(aliceUser, 'create projects'));
+    expect((await search(none, { query: 'NA12878' })).TotalCount).toBe(0);
+  });
+
+  it('scope=, name: fields, prefixes, paging and sorting', async () => {
+    const samples = await search(alice, { query: 'NA12878', scope: 'samples' });
+    expect(names(samples)).toEqual(['NA12878', 'NA12878-rerun']);
+    const runsAndResults = await search(alice, { query: 'NA12878', scope: 'runs, AppResults' });
+    expect(runsAndResults.Items.map((i: any) => i.Type).sort()).toEqual(['AppResult', 'Run']);
+    expect(names(await search(alice, { query: 'project.name:BaseSpaceDemo' }))).toEqual([
+      'BaseSpaceDemo',
+    ]);
+    // name: restricts to names: the AppResult mentions NA12878 only in its description.
+    const byName = await search(alice, { query: 'name:NA12878', scope: 'samples,appresults' });
+    expect(names(byName)).toEqual(['NA12878', 'NA12878-rerun']);
+    expect(names(await search(alice, { query: 'ashk*' }))).toEqual(['HG002']);
+
+    const p1 = await search(alice, { query: 'NA12878', Limit: 2, SortBy: 'Name', SortDir: 'Asc' });
+    const p2 = await search(alice, { query: 'NA12878', Limit: 2, Offset: 2, SortBy: 'Name' });
+    expect(p1).toMatchObject({ TotalCount: 4, DisplayedCount: 2, SortBy: 'Name', SortDir: 'Asc' });
+    expect([...names(p1), ...names(p2)]).toEqual([
+      'NA12878',
+      'NA12878-rerun',
+      'RUN-NA12878-01',
+      'Variant calls',
+    ]);
+    const countOnly = await search(alice, { query: 'NA12878', Limit: 0 });
+    expect(countOnly).toMatchObject({ TotalCount: 4, DisplayedCount: 0, Items: [] });
+    const past = await search(alice, { query: 'NA12878', Offset: 100 });
+    expect(past).toMatchObject({ TotalCount: 4, Items: [] });
+    const lower = await alice.get('search', { Query: 'hg002', Scope: 'samples' });
+    expect(names(sdkResponse(lower))).toEqual(['HG002']);
+  });
+
+  it('malformed queries are 400 BadRequest, never 5xx', async () => {
+    const bad = [
+      '',
+      '   ',
+      '"unbalanced',
+      'a"b',
+      'foo OR bar',
+      'NOT foo',
+      'owner:bob',
+      '***',
+      '"',
+      'name:"',
+      '\u0001',
+      'x'.repeat(2000),
+      Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '),
+    ];
+    for (const query of bad) {
+      const reply = await alice.get('search', { query });
+      expect(reply.status, query.slice(0, 30)).toBe(400);
+      expect(reply.body.ResponseStatus.ErrorCode).toBe('BadRequest');
+    }
+    expect((await alice.get('search', {})).status).toBe(400);
+    expect((await alice.get('search', { query: 'x', scope: 'genomes' })).status).toBe(400);
+    expect((await alice.get('search', { query: 'x', SortBy: 'Bogus' })).status).toBe(400);
+    // FTS5 / tsquery syntax in user input is only ever words.
+    for (const query of [
+      'a:b',
+      'NEAR(a b)',
+      "'x' & y",
+      'a -b',
+      '(x)',
+      'a AND',
+      'x^2 {y}',
+      '\\',
+      'é*',
+      '—',
+    ]) {
+      const reply = await alice.get('search', { query });
+      expect([200, 400], query).toContain(reply.status);
+    }
+  });
+});
