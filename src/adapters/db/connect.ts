@@ -1,7 +1,14 @@
 import SQLite from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type MigrationProvider,
+  type SqliteDatabase,
+} from 'kysely';
 import pg from 'pg';
 import { allMigrations } from './migrations/index.js';
 import type { Database, DbKind } from './schema.js';
@@ -32,7 +39,9 @@ export function openDatabase(config: DbConfig): DbHandle {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    });
     return { kind: 'sqlite', db, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -43,6 +52,36 @@ export function openDatabase(config: DbConfig): DbHandle {
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kind: 'postgres', db, close: () => db.destroy() };
+}
+
+/**
+ * How many prepared statements to keep. Kysely's SQLite driver calls `prepare` for every query;
+ * the API sends a few dozen distinct SQL texts, so a small cache keeps all of them.
+ */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 with prepared statements reused by SQL text. Kysely runs one query at a time on
+ * the connection, so a cached statement is never in use twice at once. Measured with autocannon
+ * on a deep samples page (10 connections): preparing each query cost more than running it.
+ */
+function cachingStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        // Refresh its place: the map's order is least- to most-recently used.
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 /** Applies every pending numbered migration. Safe to run from several processes at once. */
