@@ -280,15 +280,8 @@ export function parsePropertyList(body: unknown): PropertyInput[] {
 export const isMultiValue = (v: PropertyValue): v is Extract<PropertyValue, { items: unknown }> =>
   'items' in v;
 
-/** Resources that carry properties (every one but Genome). */
-export const PropertyOwners = [
-  'project',
-  'run',
-  'sample',
-  'appresult',
-  'appsession',
-  'file',
-] as const;
+/** Resources that carry properties: every one but Genome, the same kinds a property can name. */
+export const PropertyOwners = ReferenceKinds;
 export type PropertyOwner = (typeof PropertyOwners)[number];
 
 /** A stored property. */
