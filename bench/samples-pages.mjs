@@ -53,7 +53,7 @@ const TARGET_RATIO = 0.5;
 const SORTS = ['Name', 'DateCreated', 'Id'];
 const DIRS = ['Asc', 'Desc'];
 const PG_BENCH_DB = 'seqhub_bench';
-const dataRoot = join(root, '.bench-data');
+const dataRoot = join(root, '.bench-data', 'samples-pages');
 const resultsFile = join(here, 'results', 'samples-pages.json');
 /** Extra node flags for the served hub, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 /** BENCH_KEEP=1 keeps the filled databases and reuses them next time (same sizes): for profiling. */
