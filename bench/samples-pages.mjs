@@ -323,7 +323,16 @@ async function setup(kind) {
     const probe = { projectId: projectIds[0], offset: deepOffsets(perProject).from };
     const expected = await expectedPages(hub.db.db, probe.projectId, probe.offset);
     const server = await databaseInfo(kind, hub.db.db);
-    const state = { dataDir, token, projectIds, perProject, probe, expected, server };
+    const state = {
+      dataDir,
+      ownerId: user.id,
+      token,
+      projectIds,
+      perProject,
+      probe,
+      expected,
+      server,
+    };
     writeFileSync(
       stateFile,
       JSON.stringify({ samples: settings.samples, projects: settings.projects, state }),
@@ -533,6 +542,7 @@ async function benchDatabase(kind) {
     hubEnv(kind),
   );
   let bare;
+  let floor;
   try {
     const oursUrl = await server.url;
     await verify(oursUrl, state);
@@ -552,10 +562,40 @@ async function benchDatabase(kind) {
     if (JSON.stringify(bareBody) !== JSON.stringify(body))
       throw new Error('the bare route does not serve the captured body');
 
+    // The floor: the same database work with hand-written SQL and nothing else. It must answer
+    // the probe page exactly as we do, or it is not doing the same work.
+    floor = startProcess('bare+SQL server', ['bench/bare-sql-server.mjs'], {
+      ...process.env,
+      BENCH_DB_KIND: kind,
+      BENCH_SQLITE_PATH: join(state.dataDir, 'seqhub.db'),
+      BENCH_PG_URL: kind === 'postgres' ? pgBenchUrl() : '',
+      BENCH_OWNER_ID: state.ownerId ?? '1',
+    });
+    const floorUrl = await floor.url;
+    for (const [sortBy, sortDir] of [
+      ['Name', 'Asc'],
+      ['DateCreated', 'Desc'],
+      ['Id', 'Desc'],
+    ]) {
+      const path = `/v1pre3/projects/${state.probe.projectId}/samples?Offset=${state.probe.offset}&Limit=${settings.limit}&SortBy=${sortBy}&SortDir=${sortDir}`;
+      const [a, b] = await Promise.all([
+        getJson(`${oursUrl}${path}`, state.token),
+        getJson(`${floorUrl}${path}`, state.token),
+      ]);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        throw new Error(`the bare+SQL route answers ${path} differently from ours`);
+    }
+
     const ours = await measure('seqhub', oursUrl, state, {
       server: server.pid,
       database: kind === 'postgres' ? pgBackendPids : undefined,
     });
+    const floorResult = await measure('bare fastify + same SQL', floorUrl, state, {
+      server: floor.pid,
+      database: kind === 'postgres' ? pgBackendPids : undefined,
+    });
+    await floor.stop();
+    floor = undefined;
     const reference = await measure('bare fastify', bareUrl, state, { server: bare.pid });
     const ratio = ours.requestsPerSecond / reference.requestsPerSecond;
     const checks = {
@@ -571,6 +611,9 @@ async function benchDatabase(kind) {
       offsets: deepOffsets(state.perProject),
       responseBytes: Buffer.byteLength(JSON.stringify(body)),
       ours,
+      floor: floorResult,
+      floorRatio: floorResult.requestsPerSecond / reference.requestsPerSecond,
+      oursVsFloor: ours.requestsPerSecond / floorResult.requestsPerSecond,
       bare: reference,
       ratio,
       checks,
@@ -581,6 +624,7 @@ async function benchDatabase(kind) {
     if (serverErr) log(`  seqhub stderr:\n${serverErr}`);
     throw error;
   } finally {
+    await floor?.stop();
     await bare?.stop();
     await server.stop();
   }
@@ -601,8 +645,10 @@ function table(results) {
   const head = [
     'database',
     'ours req/s',
+    'bare+SQL req/s',
     'bare req/s',
     'ratio',
+    'bare+SQL ratio',
     'p50 ms',
     'p99 ms',
     'bare p99',
@@ -612,8 +658,10 @@ function table(results) {
   const rows = results.map((r) => [
     r.database,
     r.ours.requestsPerSecond.toFixed(0),
+    r.floor.requestsPerSecond.toFixed(0),
     r.bare.requestsPerSecond.toFixed(0),
     `${r.ratio.toFixed(2)}x`,
+    `${r.floorRatio.toFixed(2)}x`,
     String(r.ours.latencyMs.p50),
     String(r.ours.latencyMs.p99),
     String(r.bare.latencyMs.p99),
@@ -630,6 +678,8 @@ function cpuTable(results) {
     'CPU us/request',
     'ours server',
     'ours database',
+    'bare+SQL server',
+    'bare+SQL database',
     'bare server',
     'load generator (ours/bare)',
     'other CPUs busy (ours/bare)',
@@ -638,6 +688,8 @@ function cpuTable(results) {
     r.database,
     us(r.ours.cpuUsPerRequest.server),
     r.database === 'sqlite' ? '(in server)' : us(r.ours.cpuUsPerRequest.database),
+    us(r.floor.cpuUsPerRequest.server),
+    r.database === 'sqlite' ? '(in server)' : us(r.floor.cpuUsPerRequest.database),
     us(r.bare.cpuUsPerRequest.server),
     `${us(r.ours.cpuUsPerRequest.loadGenerator)} / ${us(r.bare.cpuUsPerRequest.loadGenerator)}`,
     `${r.ours.otherCpus ?? '-'} / ${r.bare.otherCpus ?? '-'}`,
@@ -689,7 +741,11 @@ async function main() {
   if (results.every((r) => r.pass)) log('All targets met.');
   const otherCpus = Math.max(
     0,
-    ...results.flatMap((r) => [r.ours.otherCpus ?? 0, r.bare.otherCpus ?? 0]),
+    ...results.flatMap((r) => [
+      r.ours.otherCpus ?? 0,
+      r.floor.otherCpus ?? 0,
+      r.bare.otherCpus ?? 0,
+    ]),
   );
   if (otherCpus > 0.2) {
     log(
