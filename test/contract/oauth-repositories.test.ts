@@ -160,6 +160,12 @@ describe.each(backends())('OAuth repositories on $kind', (backend) => {
     expect(await repos.tokens.revokeByClient(c.id, now)).toEqual([t3.id]);
   });
 
+  it('settings.putIfAbsent keeps the first value (the CSRF and URL-signing keys of every process)', async () => {
+    expect(await repos.settings.putIfAbsent('test.key', 'first')).toBe('first');
+    expect(await repos.settings.putIfAbsent('test.key', 'second')).toBe('first');
+    expect(await repos.settings.get('test.key')).toBe('first');
+  });
+
   it('passwords upsert; sessions are found until they expire, and deleted', async () => {
     expect(await repos.webAuth.passwordHash(user.id)).toBeUndefined();
     await repos.webAuth.setPassword(user.id, 'hash-1', now);

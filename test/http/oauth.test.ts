@@ -517,6 +517,30 @@ describe.each(backends())('OAuth2 on $kind', (backend) => {
   });
 });
 
+describe.each(backends())('web sign-in behind https on $kind', (backend) => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub(backend, { env: { SEQHUB_PUBLIC_URL: 'https://hub.example' } });
+  });
+  afterAll(() => hub?.close());
+
+  it('the session cookie is Secure, and signing in again replaces the session', async () => {
+    const { user } = await actors(hub);
+    const b = new Browser(hub.url);
+    const first = await b.signIn(user.email, PASSWORD);
+    const cookie = first.headers.getSetCookie().find((c) => c.startsWith('seqhub_session='));
+    expect(cookie).toMatch(/; Secure/i);
+    expect(cookie).toMatch(/HttpOnly/i);
+    const old = b.cookies.get('seqhub_session')!;
+    await b.signIn(user.email, PASSWORD);
+    expect(b.cookies.get('seqhub_session')).not.toBe(old);
+    const replay = new Browser(hub.url);
+    replay.cookies.set('seqhub_session', old);
+    expect((await replay.get('/signin/done')).status).toBe(303);
+    expect((await b.get('/signin/done')).status).toBe(200);
+  });
+});
+
 describe.each(backends())('OAuth2 lifetimes on $kind', (backend) => {
   let hub: TestHub;
   beforeAll(async () => {

@@ -162,6 +162,8 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
     let session: string;
     try {
       ({ session } = await services.web.signIn(email, password, request.ip));
+      // A fresh session id at every sign-in; one the browser held before is ended (fixation).
+      await services.web.signOut(request.cookies[SESSION_COOKIE]);
     } catch (error) {
       if (error instanceof RateLimitedError) throw error;
       if (error instanceof AppError && error.code === 'Unauthorized')
