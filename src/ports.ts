@@ -1,6 +1,10 @@
 import type { Readable } from 'node:stream';
 import type {
   AccessToken,
+  AuthorizationCode,
+  DeviceAuthorization,
+  DeviceStatus,
+  OAuthClient,
   FileParent,
   FilePart,
   FileRecord,
@@ -41,9 +45,71 @@ export interface UserRepository {
 }
 
 export interface TokenRepository {
-  create(input: { userId: string; tokenHash: string; scope: string }): Promise<AccessToken>;
-  /** The token and its user, when the token exists and is not revoked. */
+  create(input: {
+    userId: string;
+    tokenHash: string;
+    scope: string;
+    clientRef?: string | undefined;
+    expiresAt?: string | undefined;
+  }): Promise<AccessToken>;
+  /** The token and its user, when the token exists and is not revoked (expiry: the caller's). */
   findByHash(tokenHash: string): Promise<{ token: AccessToken; user: User } | undefined>;
+  /** Revokes one token by hash or id; returns its id when it was live. */
+  revoke(by: { hash: string } | { id: string }, at: string): Promise<string | undefined>;
+  /** Revokes every live token of a client; returns their ids. */
+  revokeByClient(clientRef: string, at: string): Promise<string[]>;
+}
+
+/** Registered OAuth clients and the short-lived grants of both flows (migration 0008). */
+export interface OAuthRepository {
+  createClient(input: {
+    clientId: string;
+    secretHash: string;
+    name: string;
+    redirectUris: readonly string[];
+  }): Promise<OAuthClient>;
+  findClient(clientId: string): Promise<{ client: OAuthClient; secretHash: string } | undefined>;
+  findClientByRef(id: string): Promise<OAuthClient | undefined>;
+  listClients(): Promise<OAuthClient[]>;
+  /** Deletes the client and its pending codes; returns false when there was none. */
+  deleteClient(clientId: string): Promise<boolean>;
+
+  createCode(input: Omit<AuthorizationCode, 'usedAt'> & { codeHash: string }): Promise<void>;
+  /**
+   * Marks the code used and returns it, in one conditional statement, so a code can be
+   * exchanged once even under concurrent requests; undefined when unknown or already used.
+   */
+  useCode(codeHash: string, at: string): Promise<AuthorizationCode | undefined>;
+
+  createDevice(input: {
+    deviceCodeHash: string;
+    userCode: string;
+    clientRef: string;
+    scope: string;
+    intervalSeconds: number;
+    expiresAt: string;
+  }): Promise<DeviceAuthorization>;
+  findDeviceByHash(deviceCodeHash: string): Promise<DeviceAuthorization | undefined>;
+  findDeviceByUserCode(userCode: string): Promise<DeviceAuthorization | undefined>;
+  /** Records the time of a poll (slow_down compares the next one with it). */
+  touchDevice(id: string, at: string): Promise<void>;
+  /** Moves the device authorization from `from` to `to` in one conditional statement. */
+  transitionDevice(
+    id: string,
+    from: DeviceStatus,
+    to: DeviceStatus,
+    userId?: string,
+  ): Promise<boolean>;
+}
+
+/** Local passwords and browser sessions (migration 0008). */
+export interface WebAuthRepository {
+  passwordHash(userId: string): Promise<string | undefined>;
+  setPassword(userId: string, hash: string, at: string): Promise<void>;
+  createSession(input: { idHash: string; userId: string; expiresAt: string }): Promise<void>;
+  /** The session's user, when the session exists and has not expired at `now`. */
+  findSession(idHash: string, now: string): Promise<User | undefined>;
+  deleteSession(idHash: string): Promise<void>;
 }
 
 export interface ProjectFilter {
@@ -291,6 +357,8 @@ export interface Repositories {
   settings: SettingsRepository;
   properties: PropertyRepository;
   search: SearchRepository;
+  oauth: OAuthRepository;
+  webAuth: WebAuthRepository;
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }

@@ -39,7 +39,13 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     throw error;
   }
   const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
-  const services = createServices(repos, clock, { blobs, files: config.files });
+  const { sessionTtlSeconds, ...oauth } = config.oauth;
+  const services = createServices(
+    repos,
+    clock,
+    { blobs, files: config.files },
+    { oauth, sessionTtlSeconds },
+  );
   return { config, services, repos, db, blobs, close: () => db.close() };
 }
 

@@ -28,6 +28,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       services: hub.services,
       publicUrl: config.publicUrl,
       version: VERSION,
+      csrfKey: await hub.services.web.csrfKey(),
       logger:
         config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
     });

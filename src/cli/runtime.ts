@@ -12,6 +12,8 @@ export interface CliRuntime {
     config: Config,
   ): Promise<{ url: string; adminToken: string | undefined; close(): Promise<void> }>;
   openApiDocument(): Promise<unknown>;
+  /** All of standard input (passwords and tokens never go on the command line). */
+  readStdin(): Promise<string>;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
   untilStopped(): Promise<string>;
 }

@@ -26,6 +26,15 @@ export interface Config {
       };
   files: { maxSinglePartBytes: number; maxPartBytes: number; signedUrlTtlSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** OAuth grant lifetimes and the device flow's polling interval, in seconds. */
+  oauth: {
+    /** 0: OAuth tokens never expire (BaseSpace's behaviour, spec 1.2). */
+    tokenTtlSeconds: number;
+    codeTtlSeconds: number;
+    deviceCodeTtlSeconds: number;
+    deviceIntervalSeconds: number;
+    sessionTtlSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -120,7 +129,22 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       ),
     },
     logLevel,
+    oauth: {
+      tokenTtlSeconds: wholeNumber(env, 'SEQHUB_OAUTH_TOKEN_TTL', 90 * 24 * 3600),
+      codeTtlSeconds: positiveInt(env, 'SEQHUB_OAUTH_CODE_TTL', 60),
+      deviceCodeTtlSeconds: positiveInt(env, 'SEQHUB_OAUTH_DEVICE_CODE_TTL', 1800),
+      deviceIntervalSeconds: positiveInt(env, 'SEQHUB_OAUTH_DEVICE_INTERVAL', 1),
+      sessionTtlSeconds: positiveInt(env, 'SEQHUB_SESSION_TTL', 12 * 3600),
+    },
   };
+}
+
+function wholeNumber(env: ConfigInput['env'], name: string, fallback: number): number {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  if (!/^\d{1,16}$/.test(text))
+    throw new ConfigError(`invalid ${name} '${text}': give a whole number (0 for never)`);
+  return Number(text);
 }
 
 function positiveInt(env: ConfigInput['env'], name: string, fallback: number): number {

@@ -155,4 +155,8 @@ export interface AccessToken {
   userId: string;
   scope: string;
   createdAt: string;
+  /** The OAuth client (row id) that obtained it; undefined for tokens made by an admin. */
+  clientRef?: string | undefined;
+  /** When it stops working; undefined: never (admin-made tokens, spec 1.2). */
+  expiresAt?: string | undefined;
 }

@@ -11,6 +11,10 @@ export const ErrorCodes = {
   Conflict: { status: 409, doc: 'The request conflicts with the current state of a resource.' },
   PayloadTooLarge: { status: 413, doc: 'The request body is larger than the endpoint accepts.' },
   UnsupportedMediaType: { status: 415, doc: 'The Content-Type of the body is not accepted here.' },
+  TooManyRequests: {
+    status: 429,
+    doc: 'Too many failed sign-ins or bad tokens from this address or for this account; Retry-After says when to try again.',
+  },
   InternalServerError: { status: 500, doc: 'A bug: reported, logged with the request id.' },
   'BASESPACE.USERS.USER_ID_NOT_VALID': {
     status: 400,
@@ -115,3 +119,14 @@ export class AppError extends Error {
 export const badRequest = (message: string): AppError => new AppError('BadRequest', message);
 export const notFound = (message: string): AppError => new AppError('NotFound', message);
 export const forbidden = (message: string): AppError => new AppError('Forbidden', message);
+
+/** A 429: too many failed attempts; the client may retry after `retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('TooManyRequests', message);
+    this.name = 'RateLimitedError';
+  }
+}

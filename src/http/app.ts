@@ -1,8 +1,13 @@
 import formbody from '@fastify/formbody';
+import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { badRequest } from '../domain/index.js';
 import type { Services } from '../services/index.js';
 import { installAuth } from './plugins/auth.js';
@@ -16,7 +21,10 @@ import { projectRoutes } from './routes/projects.routes.js';
 import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
+import { oauthEndpointRoutes, tokenRoutes } from './routes/oauth.routes.js';
 import { userRoutes } from './routes/users.routes.js';
+import { webRoutes } from './web/web.routes.js';
+import { redactUrl } from './plugins/redact.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
 
 export interface HttpOptions {
@@ -26,6 +34,8 @@ export interface HttpOptions {
   logger?: FastifyServerOptions['logger'];
   trustProxy?: boolean;
   version: string;
+  /** Hex key binding CSRF tokens to sessions, shared by every process (WebAuthService.csrfKey). */
+  csrfKey?: string;
 }
 
 /**
@@ -82,9 +92,31 @@ function bodyParsers(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Request logs show the URL with every secret-bearing query parameter blanked (`access_token`,
+ * signed-URL signatures, codes, state): tokens must never reach a log at any level.
+ */
+function withRedaction(logger: HttpOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = typeof logger === 'object' ? logger : {};
+  return {
+    ...base,
+    serializers: {
+      ...(base.serializers ?? {}),
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
+  };
+}
+
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedaction(options.logger),
     bodyLimit: JSON_BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     trustProxy: options.trustProxy ?? false,
@@ -135,9 +167,15 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(propertyRoutes, deps);
       await v1.register(searchRoutes, deps);
       await v1.register(fileUploadRoutes, deps);
+      await v1.register(oauthEndpointRoutes, deps);
+      await v1.register(tokenRoutes, deps);
     },
     { prefix: '/v1pre3' },
   );
+  await app.register(webRoutes, {
+    ...deps,
+    csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),
+  });
 
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () =>
     app.swagger(),

@@ -9,6 +9,7 @@ import {
   type User,
 } from '../domain/index.js';
 import type { Clock, Repositories } from '../ports.js';
+import type { FailureLimiter } from './failure-limiter.js';
 import type { Principal } from './principal.js';
 
 /** BaseSpace tokens are 32 lower-case hex characters (spec 1.2); we keep the same look. */
@@ -21,8 +22,9 @@ export const hashToken = (token: string): string =>
 
 /**
  * A token's principal is reused for this long, so a burst of requests costs one lookup instead of
- * one each (measured: the lookup was a third of a small GET's cost). A revoked token or a
- * changed scope takes effect within this time, in every process.
+ * one each (measured: the lookup was a third of a small GET's cost). A token revoked through
+ * this process is evicted at once; in other processes a revocation takes effect within this time.
+ * An expiring token is never cached past its expiry.
  */
 const PRINCIPAL_CACHE_MS = 5_000;
 /** Bound on remembered tokens; past it the cache starts over rather than grow. */
@@ -35,6 +37,7 @@ export class AuthService {
   constructor(
     private readonly repos: Repositories,
     private readonly clock: Clock,
+    private readonly limiter?: FailureLimiter,
   ) {}
 
   async createUser(input: { email: string; name: string; isAdmin?: boolean }): Promise<User> {
@@ -54,11 +57,38 @@ export class AuthService {
   async createToken(
     userId: string,
     scopeText: string = FULL_ACCESS_SCOPE,
-  ): Promise<{ token: string; scope: string }> {
+    options: { clientRef?: string; expiresAt?: string; repos?: Repositories } = {},
+  ): Promise<{ token: string; scope: string; id: string }> {
     const scope = formatScope(parseScope(scopeText));
     const token = randomBytes(TOKEN_BYTES).toString('hex');
-    await this.repos.tokens.create({ userId, tokenHash: hashToken(token), scope });
-    return { token, scope };
+    const created = await (options.repos ?? this.repos).tokens.create({
+      userId,
+      tokenHash: hashToken(token),
+      scope,
+      clientRef: options.clientRef,
+      expiresAt: options.expiresAt,
+    });
+    return { token, scope, id: created.id };
+  }
+
+  /** Revokes a token (by the token itself or its id); effective at once in this process. */
+  async revokeToken(by: { token: string } | { id: string }): Promise<string | undefined> {
+    const at = this.clock.now().toISOString();
+    const id = await this.repos.tokens.revoke(
+      'token' in by ? { hash: hashToken(by.token) } : { id: by.id },
+      at,
+    );
+    if (id) this.evict([id]);
+    return id;
+  }
+
+  /** Drops cached principals of these tokens, so revocation is immediate in this process. */
+  evict(tokenIds: readonly string[]): void {
+    if (tokenIds.length === 0) return;
+    const ids = new Set(tokenIds);
+    for (const [hash, entry] of this.recent) {
+      if (ids.has(entry.principal.tokenId)) this.recent.delete(hash);
+    }
   }
 
   /** First start: when there are no users yet, creates the admin and a full-access token. */
@@ -73,31 +103,44 @@ export class AuthService {
     return { user, token };
   }
 
-  /** The principal for a presented token, or a 401. */
-  async authenticate(token: string | undefined): Promise<Principal> {
+  /**
+   * The principal for a presented token, or a 401. Unknown, revoked and expired tokens count as
+   * failures of the caller's address (`ip`); past the limit every token from there is a 429.
+   */
+  async authenticate(token: string | undefined, ip?: string): Promise<Principal> {
     if (!token)
       throw new AppError(
         'Unauthorized',
         'An access token is required: send x-access-token, Authorization: Bearer, or access_token',
       );
+    if (ip !== undefined) this.limiter?.check('token-ip', ip);
     const hash = hashToken(token);
     const now = this.clock.now();
     const cached = this.recent.get(hash);
     if (cached && cached.until > now.getTime()) return cached.principal;
     const found = await this.repos.tokens.findByHash(hash);
-    if (!found) throw new AppError('Unauthorized', 'The access token is not valid');
+    const expiresAt = found?.token.expiresAt ? Date.parse(found.token.expiresAt) : Infinity;
+    if (!found || expiresAt <= now.getTime()) {
+      if (ip !== undefined) this.limiter?.fail('token-ip', ip);
+      // Expired answers exactly like unknown: nothing tells a guesser which tokens once existed.
+      throw new AppError('Unauthorized', 'The access token is not valid');
+    }
     if (now.getTime() - Date.parse(found.user.lastActiveAt) > LAST_ACTIVE_RESOLUTION_MS) {
       const at = now.toISOString();
       await this.repos.users.touch(found.user.id, at);
       found.user.lastActiveAt = at;
     }
-    const principal = {
+    const principal: Principal = {
       user: found.user,
       scope: parseScope(found.token.scope),
       tokenId: found.token.id,
+      token: found.token,
     };
     if (this.recent.size >= PRINCIPAL_CACHE_SIZE) this.recent.clear();
-    this.recent.set(hash, { principal, until: now.getTime() + PRINCIPAL_CACHE_MS });
+    this.recent.set(hash, {
+      principal,
+      until: Math.min(now.getTime() + PRINCIPAL_CACHE_MS, expiresAt),
+    });
     return principal;
   }
 }

@@ -11,9 +11,20 @@ import { RunService } from './run.service.js';
 import { SampleService } from './sample.service.js';
 import { SearchService } from './search.service.js';
 import { UserService } from './user.service.js';
+import { FailureLimiter } from './failure-limiter.js';
+import {
+  DEFAULT_OAUTH_OPTIONS,
+  OAuthService,
+  type AuditSink,
+  type OAuthOptions,
+} from './oauth.service.js';
+import { DEFAULT_SESSION_TTL_SECONDS, WebAuthService } from './web-auth.service.js';
 
 export type { Principal } from './principal.js';
 export { hashToken } from './auth.service.js';
+export { AuthorizeError, formatUserCode, normalizeUserCode } from './oauth.service.js';
+export type { AuditSink, AuthorizeRequest, OAuthOptions, TokenRequest } from './oauth.service.js';
+export { FAILURE_RULES } from './failure-limiter.js';
 export type { FileServiceOptions } from './file.service.js';
 export type { PropertyView, ReferencedObject, ResolvedRef } from './property.service.js';
 export type { NewAppResultInput } from './appresult.service.js';
@@ -35,16 +46,43 @@ export interface Services {
   files: FileService;
   properties: PropertyService;
   search: SearchService;
+  oauth: OAuthService;
+  web: WebAuthService;
+}
+
+/** Lifetimes of OAuth grants and browser sessions, and where audit events go. */
+export interface AuthOptions {
+  oauth?: OAuthOptions;
+  sessionTtlSeconds?: number;
+  audit?: AuditSink;
 }
 
 export function createServices(
   repos: Repositories,
   clock: Clock,
   storage: { blobs: BlobStore; files: FileServiceOptions },
+  authOptions: AuthOptions = {},
 ): Services {
   const access = new AccessService(repos);
+  const limiter = new FailureLimiter(clock);
+  const auth = new AuthService(repos, clock, limiter);
   return {
-    auth: new AuthService(repos, clock),
+    auth,
+    oauth: new OAuthService(
+      repos,
+      clock,
+      auth,
+      limiter,
+      authOptions.oauth ?? DEFAULT_OAUTH_OPTIONS,
+      authOptions.audit,
+    ),
+    web: new WebAuthService(
+      repos,
+      clock,
+      auth,
+      limiter,
+      authOptions.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS,
+    ),
     users: new UserService(),
     projects: new ProjectService(repos, access),
     appSessions: new AppSessionService(repos, access),

@@ -167,5 +167,10 @@ export async function migrateToLatest(handle: DbHandle): Promise<void> {
 /** True when `error` is a unique-constraint violation, on either database. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | undefined;
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  // SQLite reports a clash on a PRIMARY KEY (settings.key) under its own code.
+  return (
+    e?.code === '23505' ||
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }

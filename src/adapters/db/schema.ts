@@ -26,6 +26,9 @@ export interface AccessTokensTable {
   scope: string;
   created_at: string;
   revoked_at: string | null;
+  /** Migration 0008: the OAuth client that obtained the token (none for admin-made tokens). */
+  client_ref: Ref | null;
+  expires_at: string | null;
 }
 
 export interface ProjectsTable {
@@ -186,6 +189,54 @@ export interface SearchIndexTable {
   created_at: string;
 }
 
+/** Migration 0008 (OAuth2 server, web sign-in). */
+export interface OAuthClientsTable {
+  id: Id;
+  client_id: string;
+  secret_hash: string;
+  name: string;
+  redirect_uris: string;
+  created_at: string;
+}
+
+export interface OAuthCodesTable {
+  code_hash: string;
+  client_ref: Ref;
+  user_id: Ref;
+  redirect_uri: string;
+  scope: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface OAuthDeviceCodesTable {
+  id: Id;
+  device_code_hash: string;
+  user_code: string;
+  client_ref: Ref;
+  scope: string;
+  status: string;
+  user_id: Ref | null;
+  interval_s: number;
+  last_poll_at: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface UserPasswordsTable {
+  user_id: Ref;
+  password_hash: string;
+  updated_at: string;
+}
+
+export interface WebSessionsTable {
+  id_hash: string;
+  user_id: Ref;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -200,6 +251,11 @@ export interface Database {
   settings: SettingsTable;
   properties: PropertiesTable;
   search_index: SearchIndexTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_device_codes: OAuthDeviceCodesTable;
+  user_passwords: UserPasswordsTable;
+  web_sessions: WebSessionsTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -31,11 +31,74 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
     .requiredOption('--email <email>', 'email address (the login)')
     .requiredOption('--name <name>', 'display name')
     .option('--admin', 'make the user an administrator')
-    .action(async (opts: { email: string; name: string; admin?: boolean }, cmd: Command) => {
-      const created = await withServices(cmd, (s) =>
-        s.auth.createUser({ email: opts.email, name: opts.name, isAdmin: opts.admin ?? false }),
+    .option('--password-stdin', 'read a password for web sign-in from standard input')
+    .action(
+      async (
+        opts: { email: string; name: string; admin?: boolean; passwordStdin?: boolean },
+        cmd: Command,
+      ) => {
+        const password = opts.passwordStdin ? await readPassword() : undefined;
+        const created = await withServices(cmd, async (s) => {
+          const made = await s.auth.createUser({
+            email: opts.email,
+            name: opts.name,
+            isAdmin: opts.admin ?? false,
+          });
+          if (password !== undefined) await s.web.setPasswordOf(made, password);
+          return made;
+        });
+        rt.out(created.id);
+      },
+    );
+
+  user
+    .command('password')
+    .description("set a user's web sign-in password, read from standard input")
+    .requiredOption('--email <email>', "the user's email")
+    .action(async (opts: { email: string }, cmd: Command) => {
+      const password = await readPassword();
+      await withServices(cmd, (s) => s.web.setPassword(opts.email, password));
+      rt.out('password set');
+    });
+
+  /** One line from stdin; the trailing newline of `echo` or a terminal is not part of it. */
+  const readPassword = async () => {
+    const text = (await rt.readStdin()).replace(/\r?\n$/, '');
+    if (!text) throw new CliError('no password on standard input');
+    return text;
+  };
+
+  const client = admin.command('client').description('manage OAuth clients (applications)');
+  client
+    .command('create')
+    .description('register an OAuth client; prints its client_id and client_secret (shown once)')
+    .requiredOption('--name <name>', 'the name users see on the consent page')
+    .requiredOption(
+      '--redirect-uri <uri>',
+      'an allowed redirect URI (repeat for more)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .action(async (opts: { name: string; redirectUri: string[] }, cmd: Command) => {
+      const made = await withServices(cmd, (s) =>
+        s.oauth.createClient({ name: opts.name, redirectUris: opts.redirectUri }),
       );
-      rt.out(created.id);
+      rt.out(`client_id ${made.client.clientId}`);
+      rt.out(`client_secret ${made.secret}`);
+    });
+  client
+    .command('list')
+    .description('list OAuth clients: client_id, name, redirect URIs (one line each)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const clients = await withServices(cmd, (s) => s.oauth.listClients());
+      for (const c of clients) rt.out(`${c.clientId}\t${c.name}\t${c.redirectUris.join(' ')}`);
+    });
+  client
+    .command('delete')
+    .description('delete an OAuth client and revoke every token it obtained')
+    .argument('<client_id>')
+    .action(async (clientId: string, _opts: unknown, cmd: Command) => {
+      await withServices(cmd, (s) => s.oauth.deleteClient(clientId));
+      rt.out('deleted');
     });
 
   const token = admin.command('token').description('manage access tokens');
@@ -54,6 +117,22 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
         return s.auth.createToken(found.id, opts.scope);
       });
       rt.out(issued.token);
+    });
+
+  token
+    .command('revoke')
+    .description('revoke an access token, given by id or read from standard input')
+    .option('--id <id>', 'the token id (token/current shows it as Id)')
+    .option('--token-stdin', 'read the token itself from standard input')
+    .action(async (opts: { id?: string; tokenStdin?: boolean }, cmd: Command) => {
+      if (!opts.id === !opts.tokenStdin)
+        throw new CliError('give exactly one of --id or --token-stdin');
+      const presented = opts.tokenStdin ? (await rt.readStdin()).trim() : undefined;
+      const revoked = await withServices(cmd, (s) =>
+        s.oauth.revokeByAdmin(presented !== undefined ? { token: presented } : { id: opts.id! }),
+      );
+      if (!revoked) throw new CliError('no such live token');
+      rt.out('revoked');
     });
 
   admin

@@ -38,6 +38,6 @@ export function installAuth(app: FastifyInstance, services: Services): void {
       (request.query as Record<string, unknown> | undefined)?.signature !== undefined
     )
       return;
-    request.principal = await services.auth.authenticate(presentedToken(request));
+    request.principal = await services.auth.authenticate(presentedToken(request), request.ip);
   });
 }

@@ -1,5 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCodes, truncateForMessage, type ErrorCode } from '../../domain/index.js';
+import {
+  AppError,
+  ErrorCodes,
+  RateLimitedError,
+  truncateForMessage,
+  type ErrorCode,
+} from '../../domain/index.js';
 
 /** Renders every error as the BaseSpace envelope (spec 1.7). The only place that does. */
 export function errorEnvelope(code: string, message: string) {
@@ -19,6 +25,7 @@ const BY_STATUS: Record<number, ErrorCode> = {
   409: 'Conflict',
   413: 'PayloadTooLarge',
   415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
 };
 
 interface AjvError {
@@ -86,6 +93,8 @@ export function frameworkErrors(
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(
     (error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+      if (error instanceof RateLimitedError)
+        reply.header('Retry-After', String(error.retryAfterSeconds));
       if (error instanceof AppError) {
         return reply.status(error.httpStatus).send(errorEnvelope(error.code, error.message));
       }

@@ -5,6 +5,7 @@ import { KyselyAppResultRepository } from './appresult.repository.js';
 import { KyselyAppSessionRepository } from './appsession.repository.js';
 import { KyselyFileRepository, KyselySettingsRepository } from './file.repository.js';
 import { KyselyGenomeRepository } from './genome.repository.js';
+import { KyselyOAuthRepository, KyselyWebAuthRepository } from './oauth.repository.js';
 import { KyselyPropertyRepository } from './property.repository.js';
 import { KyselyProjectRepository } from './project.repository.js';
 import { KyselyRunRepository } from './run.repository.js';
@@ -31,6 +32,8 @@ export function kyselyRepositories(
     settings: new KyselySettingsRepository(db),
     properties: new KyselyPropertyRepository(db, now),
     search: new KyselySearchRepository(db, kind),
+    oauth: new KyselyOAuthRepository(db, now),
+    webAuth: new KyselyWebAuthRepository(db, now),
     transaction: (work) =>
       db.isTransaction
         ? work(kyselyRepositories(db, kind, now))

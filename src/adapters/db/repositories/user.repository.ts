@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AccessToken, User } from '../../../domain/index.js';
 import type { TokenRepository, UserRepository } from '../../../ports.js';
 import type { Database } from '../schema.js';
-import { countAll, toId } from './common.js';
+import { countAll, optId, toId } from './common.js';
 
 const mapUser = (r: {
   id: number | string;
@@ -76,7 +76,13 @@ export class KyselyTokenRepository implements TokenRepository {
     private readonly now: () => string,
   ) {}
 
-  async create(input: { userId: string; tokenHash: string; scope: string }): Promise<AccessToken> {
+  async create(input: {
+    userId: string;
+    tokenHash: string;
+    scope: string;
+    clientRef?: string | undefined;
+    expiresAt?: string | undefined;
+  }): Promise<AccessToken> {
     const row = await this.db
       .insertInto('access_tokens')
       .values({
@@ -85,6 +91,8 @@ export class KyselyTokenRepository implements TokenRepository {
         scope: input.scope,
         created_at: this.now(),
         revoked_at: null,
+        client_ref: input.clientRef ?? null,
+        expires_at: input.expiresAt ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -93,7 +101,30 @@ export class KyselyTokenRepository implements TokenRepository {
       userId: toId(row.user_id),
       scope: row.scope,
       createdAt: row.created_at,
+      clientRef: optId(row.client_ref),
+      expiresAt: row.expires_at ?? undefined,
     };
+  }
+
+  async revoke(by: { hash: string } | { id: string }, at: string): Promise<string | undefined> {
+    let q = this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: at })
+      .where('revoked_at', 'is', null);
+    q = 'hash' in by ? q.where('token_hash', '=', by.hash) : q.where('id', '=', by.id);
+    const row = await q.returning('id').executeTakeFirst();
+    return row && toId(row.id);
+  }
+
+  async revokeByClient(clientRef: string, at: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: at })
+      .where('revoked_at', 'is', null)
+      .where('client_ref', '=', clientRef)
+      .returning('id')
+      .execute();
+    return rows.map((r) => toId(r.id));
   }
 
   async findByHash(tokenHash: string): Promise<{ token: AccessToken; user: User } | undefined> {
@@ -104,6 +135,8 @@ export class KyselyTokenRepository implements TokenRepository {
         't.id as token_id',
         't.scope',
         't.created_at as token_created_at',
+        't.client_ref',
+        't.expires_at',
         'u.id',
         'u.email',
         'u.name',
@@ -123,6 +156,8 @@ export class KyselyTokenRepository implements TokenRepository {
         userId: user.id,
         scope: row.scope,
         createdAt: row.token_created_at,
+        clientRef: optId(row.client_ref),
+        expiresAt: row.expires_at ?? undefined,
       },
     };
   }
