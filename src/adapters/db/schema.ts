@@ -186,6 +186,14 @@ export interface SearchIndexTable {
   created_at: string;
 }
 
+/** Migration 0006: matchable values of properties, for exact-match list filters. */
+export interface PropertyValuesTable {
+  resource_kind: string;
+  resource_id: Ref;
+  name: string;
+  value_hash: string;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -200,6 +208,7 @@ export interface Database {
   settings: SettingsTable;
   properties: PropertiesTable;
   search_index: SearchIndexTable;
+  property_values: PropertyValuesTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';
