@@ -9,6 +9,7 @@ import type {
   FilePart,
   FileRecord,
   PropertyInput,
+  PropertyMatch,
   PropertyOwner,
   PropertyRecord,
   UploadStatus,
@@ -117,6 +118,7 @@ export interface ProjectFilter {
   name?: string | undefined;
   /** Restrict to these ids (a token scoped to some projects only). */
   ids?: readonly string[] | undefined;
+  property?: PropertyMatch | undefined;
 }
 
 export interface ProjectRepository {
@@ -127,6 +129,8 @@ export interface ProjectRepository {
     description: string;
   }): Promise<Project | undefined>;
   findById(id: string): Promise<Project | undefined>;
+  /** Those of `ids` that exist, in any order. */
+  findByIds(ids: readonly string[]): Promise<Project[]>;
   findByOwnerAndName(ownerId: string, name: string): Promise<Project | undefined>;
   listByOwner(
     ownerId: string,
@@ -139,6 +143,7 @@ export interface AppSessionFilter {
   statuses?: readonly AppSessionStatus[] | undefined;
   /** Only sessions whose project is one of these (a project-scoped token). */
   projectIds?: readonly string[] | undefined;
+  property?: PropertyMatch | undefined;
 }
 
 export interface AppSessionRepository {
@@ -180,9 +185,13 @@ export interface NewAppResult {
 export interface AppResultRepository {
   create(input: NewAppResult): Promise<AppResult>;
   findById(id: string): Promise<AppResult | undefined>;
+  findByIds(ids: readonly string[]): Promise<AppResult[]>;
   listByProject(
     projectId: string,
-    filter: { statuses?: readonly AppSessionStatus[] | undefined },
+    filter: {
+      statuses?: readonly AppSessionStatus[] | undefined;
+      property?: PropertyMatch | undefined;
+    },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<AppResult>>;
   listByAppSession(appSessionId: string, page: PageRequest<ProjectSort>): Promise<Page<AppResult>>;
@@ -196,7 +205,12 @@ export type NewSample = Omit<
 export interface SampleRepository {
   create(input: NewSample): Promise<Sample>;
   findById(id: string): Promise<Sample | undefined>;
-  listByProject(projectId: string, page: PageRequest<ProjectSort>): Promise<Page<Sample>>;
+  findByIds(ids: readonly string[]): Promise<Sample[]>;
+  listByProject(
+    projectId: string,
+    page: PageRequest<ProjectSort>,
+    filter?: { property?: PropertyMatch | undefined },
+  ): Promise<Page<Sample>>;
 }
 
 export type NewRun = Omit<Run, 'id' | 'owner' | 'createdAt' | 'modifiedAt'>;
@@ -207,11 +221,13 @@ export interface RunFilter {
   instrumentType?: string | undefined;
   flowcellBarcode?: string | undefined;
   reagentBarcode?: string | undefined;
+  property?: PropertyMatch | undefined;
 }
 
 export interface RunRepository {
   create(input: NewRun): Promise<Run>;
   findById(id: string): Promise<Run | undefined>;
+  findByIds(ids: readonly string[]): Promise<Run[]>;
   listByOwner(ownerId: string, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>>;
 }
 
@@ -227,6 +243,7 @@ export interface FileFilter {
   extensions?: readonly string[] | undefined;
   /** Files in this directory or below it. */
   directory?: string | undefined;
+  property?: PropertyMatch | undefined;
 }
 
 export type NewFile = Pick<
@@ -246,6 +263,7 @@ export interface FileRepository {
   /** A new, invisible (`pending`) file. */
   create(input: NewFile): Promise<FileRecord>;
   findById(id: string): Promise<FileRecord | undefined>;
+  findByIds(ids: readonly string[]): Promise<FileRecord[]>;
   /** Complete files of one parent. */
   list(
     parent: FileParent,

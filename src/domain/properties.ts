@@ -302,3 +302,51 @@ export interface PropertyRecord {
 export function valueItems(value: PropertyValue): unknown[] {
   return isMultiValue(value) ? (value.items as unknown[]) : [value.content];
 }
+
+/**
+ * What an exact-match list filter (`PropertyName=...&PropertyValue=...`, docs/api-choices.md
+ * "Property filters") compares with: a string's content, each item of a `string[]`, the id a
+ * reference names (each id of a reference list). Maps are not matched.
+ */
+export function matchableValues(value: PropertyValue): string[] {
+  switch (value.type) {
+    case 'string':
+      return [value.content];
+    case 'string[]':
+      return [...new Set(value.items)];
+    case 'map':
+    case 'map[]':
+      return [];
+    default:
+      return isMultiValue(value)
+        ? [...new Set((value.items as Ref[]).map((r) => r.id))]
+        : [(value.content as Ref).id];
+  }
+}
+
+/**
+ * An exact-match property filter on a list (`PropertyName=...&PropertyValue=...`,
+ * docs/api-choices.md "Property filters"): resources whose property `name` holds `value` (a
+ * string, an item of a string list, or the id a reference names).
+ */
+export interface PropertyMatch {
+  name: string;
+  value: string;
+}
+
+/**
+ * `PropertyName` + `PropertyValue` of a list request (docs/api-choices.md "Property filters"):
+ * both or neither (400 BadRequest); the name must be a valid property name (spec 5.2 codes).
+ */
+export function parsePropertyMatch(
+  name: string | undefined,
+  value: string | undefined,
+): PropertyMatch | undefined {
+  if (name === undefined && value === undefined) return undefined;
+  if (name === undefined || value === undefined)
+    throw new AppError(
+      'BadRequest',
+      'Invalid query parameters: PropertyName and PropertyValue go together; give both or neither',
+    );
+  return { name: checkPropertyName(name), value };
+}

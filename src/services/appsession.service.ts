@@ -16,6 +16,7 @@ import {
   type Page,
   type PageRequest,
   type Project,
+  type PropertyMatch,
 } from '../domain/index.js';
 import type { ProjectSort, Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
@@ -70,7 +71,10 @@ export class AppSessionService {
 
   list(
     principal: Principal,
-    filter: { statuses?: readonly AppSessionStatus[] | undefined },
+    filter: {
+      statuses?: readonly AppSessionStatus[] | undefined;
+      property?: PropertyMatch | undefined;
+    },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<AppSession>> {
     const projectIds = scopeGrantsGlobally(principal.scope, 'browse')
@@ -78,7 +82,7 @@ export class AppSessionService {
       : scopedIds(principal.scope, 'browse', 'project');
     return this.repos.appSessions.listByOwner(
       principal.user.id,
-      { statuses: filter.statuses, projectIds },
+      { statuses: filter.statuses, property: filter.property, projectIds },
       page,
     );
   }

@@ -11,6 +11,7 @@ import {
   type PageRequest,
   type Project,
   type Sample,
+  type PropertyMatch,
 } from '../domain/index.js';
 import type { ProjectSort, Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
@@ -58,28 +59,32 @@ export class ProjectService {
   /** The caller's projects that the token may browse; `name` is an exact match. */
   list(
     principal: Principal,
-    filter: { name?: string | undefined },
+    filter: { name?: string | undefined; property?: PropertyMatch | undefined },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<Project>> {
     const ids = scopeGrantsGlobally(principal.scope, 'browse')
       ? undefined
       : scopedIds(principal.scope, 'browse', 'project');
-    return this.repos.projects.listByOwner(principal.user.id, { name: filter.name, ids }, page);
+    return this.repos.projects.listByOwner(principal.user.id, { ...filter, ids }, page);
   }
 
   async samples(
     principal: Principal,
     projectId: string,
     page: PageRequest<ProjectSort>,
+    filter: { property?: PropertyMatch | undefined } = {},
   ): Promise<Page<Sample>> {
     const project = await this.access.project(principal, projectId, 'browse');
-    return this.repos.samples.listByProject(project.id, page);
+    return this.repos.samples.listByProject(project.id, page, filter);
   }
 
   async appResults(
     principal: Principal,
     projectId: string,
-    filter: { statuses?: readonly AppSessionStatus[] | undefined },
+    filter: {
+      statuses?: readonly AppSessionStatus[] | undefined;
+      property?: PropertyMatch | undefined;
+    },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<AppResult>> {
     const project = await this.access.project(principal, projectId, 'browse');

@@ -11,7 +11,7 @@ import {
   type Sample,
 } from '../domain/index.js';
 import { parseSearchQuery, parseSearchScope, type SearchKind } from '../domain/search.js';
-import type { Repositories, SearchAccess, SearchSort } from '../ports.js';
+import type { Repositories, SearchAccess, SearchHit, SearchSort } from '../ports.js';
 import type { Principal } from './principal.js';
 
 /** One hit, loaded: exactly one of the resource fields is set, by `kind`. */
@@ -53,42 +53,50 @@ export class SearchService {
       { ownerId: principal.user.id, kinds, access },
       page,
     );
-    const loaded = await Promise.all(found.items.map((hit) => this.load(hit.kind, hit.id)));
+    const loaded = await this.load(found.items);
     const items: SearchItem[] = [];
-    found.items.forEach((hit, i) => {
-      const item = loaded[i];
+    for (const hit of found.items) {
+      const item = loaded.get(`${hit.kind}:${hit.id}`);
       // The index is written with its resource; a hit whose row is gone (or, defensively, not the
       // caller's) is left out rather than shown.
       if (item && ownerOf(item) === principal.user.id) items.push({ ...item, score: hit.score });
-    });
+    }
     return { totalCount: found.totalCount, items };
   }
 
-  private async load(kind: SearchKind, id: string): Promise<SearchItem | undefined> {
-    switch (kind) {
-      case 'project': {
-        const project = await this.repos.projects.findById(id);
-        return project && { kind, score: 0, project };
-      }
-      case 'sample': {
-        const sample = await this.repos.samples.findById(id);
-        return sample && { kind, score: 0, sample };
-      }
-      case 'appresult': {
-        const appResult = await this.repos.appResults.findById(id);
-        if (!appResult) return undefined;
-        const session = await this.repos.appSessions.findById(appResult.appSessionId);
-        return { kind, score: 0, appResult, session };
-      }
-      case 'run': {
-        const run = await this.repos.runs.findById(id);
-        return run && { kind, score: 0, run };
-      }
-      default: {
-        const file = await this.repos.files.findById(id);
-        return file && file.uploadStatus === 'complete' ? { kind, score: 0, file } : undefined;
-      }
+  /** The page's resources: one query per kind present (not one per hit), keyed `kind:id`. */
+  private async load(hits: readonly SearchHit[]): Promise<Map<string, SearchItem>> {
+    const idsOf = (...kinds: SearchKind[]) =>
+      hits.filter((h) => kinds.includes(h.kind)).map((h) => h.id);
+    const fileKinds: SearchKind[] = ['sample_file', 'appresult_file', 'run_file'];
+    const [projects, samples, appResults, runs, files] = await Promise.all([
+      this.repos.projects.findByIds(idsOf('project')),
+      this.repos.samples.findByIds(idsOf('sample')),
+      this.repos.appResults.findByIds(idsOf('appresult')),
+      this.repos.runs.findByIds(idsOf('run')),
+      this.repos.files.findByIds(idsOf(...fileKinds)),
+    ]);
+    const sessions = await this.repos.appSessions.findByIds(appResults.map((r) => r.appSessionId));
+    const sessionById = new Map(sessions.map((s) => [s.id, s]));
+    const out = new Map<string, SearchItem>();
+    for (const project of projects)
+      out.set(`project:${project.id}`, { kind: 'project', score: 0, project });
+    for (const sample of samples)
+      out.set(`sample:${sample.id}`, { kind: 'sample', score: 0, sample });
+    for (const appResult of appResults)
+      out.set(`appresult:${appResult.id}`, {
+        kind: 'appresult',
+        score: 0,
+        appResult,
+        session: sessionById.get(appResult.appSessionId),
+      });
+    for (const run of runs) out.set(`run:${run.id}`, { kind: 'run', score: 0, run });
+    for (const file of files) {
+      if (file.uploadStatus !== 'complete') continue;
+      const kind = `${file.parentKind}_file` as SearchKind;
+      out.set(`${kind}:${file.id}`, { kind, score: 0, file } as SearchItem);
     }
+    return out;
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   kyselyRepositories,
@@ -8,6 +9,8 @@ import {
   openDatabase,
   type DbHandle,
 } from '../../src/adapters/db/index.js';
+import { propertyCondition } from '../../src/adapters/db/repositories/common.js';
+import { backfillPropertyValues } from '../../src/adapters/db/repositories/property.repository.js';
 import type { PageRequest, User } from '../../src/domain/index.js';
 import type { ProjectSort, Repositories } from '../../src/ports.js';
 import { backends } from '../support/backends.js';
@@ -160,6 +163,98 @@ describe.each(backends())('repositories on $kind', (backend) => {
       owner: { id: owner.id, name: 'Owner' },
       references: [{ rel: 'using', kind: 'project', id: project.id }],
     });
+  });
+
+  it('findByIds returns the rows that exist, one query for many ids', async () => {
+    const { project, session } = await projectWithSession('by-ids');
+    const sample = (name: string) =>
+      repos.samples.create({
+        projectId: project.id,
+        ownerId: owner.id,
+        appSessionId: session.id,
+        runId: undefined,
+        name,
+        description: '',
+        sampleId: name,
+        sampleNumber: undefined,
+        experimentName: undefined,
+        numReadsRaw: undefined,
+        numReadsPF: undefined,
+        read1: undefined,
+        read2: undefined,
+        isPairedEnd: undefined,
+        genomeId: undefined,
+        references: [],
+      });
+    const a = await sample('a');
+    const b = await sample('b');
+    const found = await repos.samples.findByIds([b.id, a.id, '999999999', a.id]);
+    expect(found.map((s) => s.name).sort()).toEqual(['a', 'b']);
+    expect(found.find((s) => s.id === a.id)).toEqual(await repos.samples.findById(a.id));
+    expect(await repos.samples.findByIds([])).toEqual([]);
+    expect((await repos.projects.findByIds([project.id]))[0]?.name).toBe('by-ids');
+  });
+
+  it('property filters read property_values, which the migration backfills', async () => {
+    const { project, session } = await projectWithSession('filters');
+    const ids: string[] = [];
+    for (const [i, library] of ['L1', 'L2', 'L1'].entries()) {
+      const s = await repos.samples.create({
+        projectId: project.id,
+        ownerId: owner.id,
+        appSessionId: session.id,
+        runId: undefined,
+        name: `f${i}`,
+        description: '',
+        sampleId: `f${i}`,
+        sampleNumber: undefined,
+        experimentName: undefined,
+        numReadsRaw: undefined,
+        numReadsPF: undefined,
+        read1: undefined,
+        read2: undefined,
+        isPairedEnd: undefined,
+        genomeId: undefined,
+        references: [],
+      });
+      ids.push(s.id);
+      await repos.properties.upsert(
+        'sample',
+        s.id,
+        [
+          { name: 'Input.Library', description: '', value: { type: 'string', content: library } },
+          {
+            name: 'Input.Tags',
+            description: '',
+            value: { type: 'string[]', items: [`t${i}`, 'all'] },
+          },
+        ],
+        owner.id,
+      );
+    }
+    const filtered = (name: string, value: string) =>
+      repos.samples.listByProject(project.id, page(), { property: { name, value } });
+    const names = async (name: string, value: string) =>
+      (await filtered(name, value)).items.map((s) => s.name);
+    expect(await names('Input.Library', 'L1')).toEqual(['f0', 'f2']);
+    expect((await filtered('Input.Tags', 'all')).totalCount).toBe(3);
+    // A database migrated from 0005 had properties but no property_values: 0006 fills them.
+    await handle.db.deleteFrom('property_values').execute();
+    expect(await names('Input.Library', 'L1')).toEqual([]);
+    await backfillPropertyValues(handle.db);
+    expect(await names('Input.Library', 'L1')).toEqual(['f0', 'f2']);
+    expect(await names('Input.Tags', 't1')).toEqual(['f1']);
+    if (handle.kind === 'sqlite') {
+      // An index lookup, not a scan of samples or of property values.
+      const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN
+        SELECT s.id FROM samples s WHERE s.project_id = ${project.id}
+          AND ${propertyCondition('sample', 's.id', { name: 'Input.Library', value: 'L1' })}`.execute(
+        handle.db,
+      );
+      const details = plan.rows.map((r) => r.detail);
+      expect(details.join(' | ')).toMatch(/property_values_value_idx/);
+      expect(details.filter((d) => /^SCAN /.test(d))).toEqual([]);
+    }
   });
 
   it('a final AppSession cannot be updated, even by a racing writer', async () => {

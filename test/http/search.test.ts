@@ -96,6 +96,10 @@ describe.each(backends())('search on $kind', (backend) => {
       new Set(['NA12878', 'NA12878-rerun', 'Variant calls', 'RUN-NA12878-01']),
     );
     expect(r.Items.find((i: any) => i.Type === 'Run').Run.Name).toBe('RUN-NA12878-01');
+    // A small match set is ranked: a name hit outranks a description-only hit.
+    const order = names(r);
+    expect(order.indexOf('NA12878-rerun')).toBeLessThan(order.indexOf('Variant calls'));
+    expect(r.Items.find((i: any) => i.Type === 'AppResult').Score).toBeGreaterThan(0);
 
     const byProperty = await search(alice, { query: 'truseq-nano-xyz' });
     expect(names(byProperty)).toEqual(['HG002']);
@@ -223,5 +227,70 @@ describe.each(backends())('search on $kind', (backend) => {
       const reply = await alice.get('search', { query });
       expect([200, 400], query).toContain(reply.status);
     }
+  });
+});
+
+/** More matches than a search considers (SEARCH_MAX_HITS = 1,000; docs/api-choices.md "Search"). */
+describe.each(backends())('search past 1,000 hits on $kind', (backend) => {
+  let hub: TestHub;
+  let alice: PythonSdkClient;
+  const MORE = 1003;
+
+  beforeAll(async () => {
+    hub = await startTestHub(backend);
+    alice = new PythonSdkClient(hub.url, (await hub.newUser({ name: 'Bulk' })).token);
+    const project = sdkResponse(await alice.post('projects/', { Name: 'Bulk' }));
+    const names = Array.from({ length: MORE }, (_, i) => `bulk-${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < names.length; i += 16)
+      await Promise.all(
+        names.slice(i, i + 16).map(async (name) => {
+          const reply = await alice.post(`projects/${project.Id}/samples`, {
+            Name: name,
+            Description: 'common word',
+          });
+          expect(reply.status).toBe(200);
+        }),
+      );
+    // Written last, so it is not among the first 1,000 matches in index order.
+    await alice.post(`projects/${project.Id}/samples`, { Name: 'Common', Description: 'x' });
+  }, 120_000);
+  afterAll(() => hub?.close());
+
+  const search = async (query: Record<string, string | number>) => {
+    const reply = await alice.get('search', query);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    return sdkResponse(reply);
+  };
+
+  it('TotalCount stops at 1,000; the exact name still comes first', async () => {
+    const r = await search({ query: 'common' });
+    expect(r).toMatchObject({ TotalCount: 1000, DisplayedCount: 10 });
+    expect(r.Items[0]).toMatchObject({ Type: 'Sample', Sample: { Name: 'Common' } });
+    expect(r.Items[0].Score).toBeGreaterThanOrEqual(1000);
+    // Past SEARCH_RANKED_MAX hits there is no relevance: Score is 1000 (exact name) or 0, and
+    // the rest go by index order (newest first on SQLite).
+    expect(r.Items.slice(1).map((i: any) => i.Score)).toEqual(Array(9).fill(0));
+    // Paging ends with the 1,000th hit.
+    const tail = await search({ query: 'common', Offset: 995, Limit: 10 });
+    expect(tail).toMatchObject({ TotalCount: 1000, DisplayedCount: 5 });
+    expect(await search({ query: 'common', Offset: 1000 })).toMatchObject({ Items: [] });
+    // Under the cap every match counts: a narrower query is exact again.
+    expect((await search({ query: 'bulk-0007' })).TotalCount).toBe(1);
+    expect((await search({ query: 'bulk' })).TotalCount).toBe(1000);
+  });
+
+  it('every page of one order is sorted, without repeats, within the 1,000', async () => {
+    const seen: string[] = [];
+    for (let offset = 0; offset < 1000; offset += 250) {
+      const page = await search({ query: 'common', SortBy: 'Name', Offset: offset, Limit: 250 });
+      expect(page.DisplayedCount).toBe(250);
+      seen.push(...page.Items.map((i: any) => i.Sample.Name.toLowerCase()));
+    }
+    expect(new Set(seen).size).toBe(1000);
+    expect(seen).toEqual([...seen].sort());
+    expect(seen[0]).toMatch(/^bulk-\d{4}$/); // which 999 of the 1,003: index order, per database
+    expect(seen).toContain('common');
+    const desc = await search({ query: 'common', SortBy: 'DateCreated', SortDir: 'Desc' });
+    expect(desc.Items[0].Sample.Name).toBe('Common');
   });
 });

@@ -189,6 +189,14 @@ export interface SearchIndexTable {
   created_at: string;
 }
 
+/** Migration 0006: matchable values of properties, for exact-match list filters. */
+export interface PropertyValuesTable {
+  resource_kind: string;
+  resource_id: Ref;
+  name: string;
+  value_hash: string;
+}
+
 /** Migration 0008 (OAuth2 server, web sign-in). */
 export interface OAuthClientsTable {
   id: Id;
@@ -251,6 +259,7 @@ export interface Database {
   settings: SettingsTable;
   properties: PropertiesTable;
   search_index: SearchIndexTable;
+  property_values: PropertyValuesTable;
   oauth_clients: OAuthClientsTable;
   oauth_codes: OAuthCodesTable;
   oauth_device_codes: OAuthDeviceCodesTable;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { parsePropertyMatch } from '../../domain/index.js';
 import * as present from '../presenters/resources.presenter.js';
 import {
   Envelope,
@@ -8,6 +9,7 @@ import {
   ListQuery,
   ProjectSorts,
   errorResponses,
+  PropertyFilterQuery,
 } from '../schemas/common.schema.js';
 import { AppResultCompact, AppSession, AppSessionCompact } from '../schemas/resources.schema.js';
 import { UpdateAppSessionBody } from '../schemas/requests.schema.js';
@@ -97,6 +99,7 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           Status: Type.Optional(
             Type.String({ maxLength: 256, description: 'Alias of Statuses (C# SDK)' }),
           ),
+          ...PropertyFilterQuery,
         }),
         response: { 200: ListEnvelope(AppSessionCompact), ...errorResponses },
       },
@@ -105,7 +108,12 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       services.users.byId(request.principal, request.params.id);
       const page = pageRequest(request.query, 'Id');
       const statuses = parseStatuses(request.query.Statuses ?? request.query.Status);
-      const result = await services.appSessions.list(request.principal, { statuses }, page);
+      const property = parsePropertyMatch(request.query.PropertyName, request.query.PropertyValue);
+      const result = await services.appSessions.list(
+        request.principal,
+        { statuses, property },
+        page,
+      );
       return okList(result, page, present.appSessionCompact);
     },
   );

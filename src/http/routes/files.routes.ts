@@ -9,6 +9,7 @@ import {
   parseExtensions,
   parseRange,
   type FileParent,
+  parsePropertyMatch,
 } from '../../domain/index.js';
 import * as present from '../presenters/resources.presenter.js';
 import {
@@ -17,6 +18,7 @@ import {
   ListEnvelope,
   StringEnum,
   errorResponses,
+  PropertyFilterQuery,
 } from '../schemas/common.schema.js';
 import { ContentMeta, File, FilePart } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
@@ -52,6 +54,7 @@ const FileListQuery = Type.Object({
   Directory: Type.Optional(
     Type.String({ maxLength: 1024, description: 'Files in this directory or below' }),
   ),
+  ...PropertyFilterQuery,
 });
 
 const ContentQuery = Type.Object({
@@ -93,6 +96,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           {
             extensions: parseExtensions(request.query.Extensions),
             directory: request.query.Directory?.replace(/\/+$/, ''),
+            property: parsePropertyMatch(request.query.PropertyName, request.query.PropertyValue),
           },
           page,
         );

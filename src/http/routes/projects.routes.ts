@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { parsePropertyMatch } from '../../domain/index.js';
 import * as present from '../presenters/resources.presenter.js';
 import {
   Envelope,
@@ -8,6 +9,7 @@ import {
   ListQuery,
   ProjectSorts,
   errorResponses,
+  PropertyFilterQuery,
 } from '../schemas/common.schema.js';
 import {
   AppResultCompact,
@@ -75,6 +77,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       querystring: Type.Object({
         ...ListQuery(ProjectSorts).properties,
         Name: Type.Optional(Type.String({ maxLength: 1024, description: 'Exact project name' })),
+        ...PropertyFilterQuery,
       }),
       response: { 200: ListEnvelope(ProjectCompact), ...errorResponses },
     },
@@ -83,7 +86,8 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     services.users.byId(request.principal, request.params.id);
     const page = pageRequest(request.query, 'Id');
     const name = filterText(request.query.Name, 'Name');
-    const result = await services.projects.list(request.principal, { name }, page);
+    const property = parsePropertyMatch(request.query.PropertyName, request.query.PropertyValue);
+    const result = await services.projects.list(request.principal, { name, property }, page);
     return okList(result, page, present.projectCompact);
   });
 
@@ -93,13 +97,17 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       schema: {
         tags,
         params: IdParams,
-        querystring: ListQuery(ProjectSorts),
+        querystring: Type.Object({ ...ListQuery(ProjectSorts).properties, ...PropertyFilterQuery }),
         response: { 200: ListEnvelope(SampleCompact), ...errorResponses },
       },
     },
     async (request) => {
-      const page = pageRequest(request.query, 'Id');
-      const result = await services.projects.samples(request.principal, request.params.id, page);
+      const q = request.query;
+      const page = pageRequest(q, 'Id');
+      const property = parsePropertyMatch(q.PropertyName, q.PropertyValue);
+      const result = await services.projects.samples(request.principal, request.params.id, page, {
+        property,
+      });
       return okList(result, page, present.sampleCompact);
     },
   );
@@ -115,6 +123,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           Statuses: Type.Optional(
             Type.String({ maxLength: 256, description: 'Comma list of AppSession statuses' }),
           ),
+          ...PropertyFilterQuery,
         }),
         response: { 200: ListEnvelope(AppResultCompact), ...errorResponses },
       },
@@ -124,7 +133,10 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       const result = await services.projects.appResults(
         request.principal,
         request.params.id,
-        { statuses: parseStatuses(request.query.Statuses) },
+        {
+          statuses: parseStatuses(request.query.Statuses),
+          property: parsePropertyMatch(request.query.PropertyName, request.query.PropertyValue),
+        },
         page,
       );
       const sessions = await services.appSessions.byIds(result.items.map((r) => r.appSessionId));

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { RunStatuses, badRequest } from '../../domain/index.js';
+import { RunStatuses, badRequest, parsePropertyMatch } from '../../domain/index.js';
 import * as present from '../presenters/resources.presenter.js';
 import {
   Envelope,
@@ -9,6 +9,7 @@ import {
   ListQuery,
   RunSorts,
   errorResponses,
+  PropertyFilterQuery,
 } from '../schemas/common.schema.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
@@ -64,6 +65,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
             Type.String({ maxLength: 128, description: 'Empty = runs with no barcode' }),
           ),
           IncludeLocked: Type.Optional(Type.Boolean()),
+          ...PropertyFilterQuery,
         }),
         response: { 200: ListEnvelope(RunCompact), ...errorResponses },
       },
@@ -79,6 +81,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           instrumentType: filterText(q.InstrumentType, 'InstrumentType'),
           flowcellBarcode: filterText(q.FlowcellBarcode, 'FlowcellBarcode'),
           reagentBarcode: filterText(q.ReagentBarcode, 'ReagentBarcode'),
+          property: parsePropertyMatch(q.PropertyName, q.PropertyValue),
         },
         page,
       );

@@ -75,6 +75,27 @@ export const ListQuery = <S extends readonly string[]>(sortBy: S) =>
     SortDir: Type.Optional(StringEnum(SortDirs, { description: 'Default Asc' })),
   });
 
+/**
+ * Exact-match property filter of resource lists (docs/api-choices.md "Property filters"): give
+ * both or neither.
+ */
+export const PropertyFilterQuery = {
+  PropertyName: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description:
+        'With PropertyValue: only resources whose property of this name (e.g. Input.Library) holds the value',
+    }),
+  ),
+  PropertyValue: Type.Optional(
+    Type.String({
+      maxLength: 65536,
+      description:
+        'Exact value: a string property, any item of a string[] property, or the id a reference (list) names',
+    }),
+  ),
+};
+
 export const ProjectSorts = ['Id', 'Name', 'DateCreated'] as const;
 export const RunSorts = [
   'Id',

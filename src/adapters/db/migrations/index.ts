@@ -5,6 +5,7 @@ import { genomeCatalogMigration } from './0002-genome-catalog.js';
 import { filesMigration } from './0003-files.js';
 import { propertiesMigration } from './0004-properties.js';
 import { searchMigration } from './0005-search.js';
+import { searchSpeedMigration } from './0006-search-speed.js';
 import { oauthMigration } from './0008-oauth.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
@@ -15,7 +16,8 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0003-files': filesMigration(kind),
     '0004-properties': propertiesMigration(kind),
     '0005-search': searchMigration(kind),
-    // 0006 and 0007 are taken by work on other branches (sharing, audit log).
+    '0006-search-speed': searchSpeedMigration(kind),
+    // 0007 is taken by work on another branch (sharing, audit log).
     '0008-oauth': oauthMigration(kind),
   };
 }

@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { AppResult, AppSessionStatus, Page, PageRequest } from '../../../domain/index.js';
+import type {
+  AppResult,
+  AppSessionStatus,
+  Page,
+  PageRequest,
+  PropertyMatch,
+} from '../../../domain/index.js';
 import type { AppResultRepository, NewAppResult, ProjectSort } from '../../../ports.js';
 import type { Database } from '../schema.js';
 import {
@@ -11,6 +17,7 @@ import {
   ownerRef,
   pageOf,
   toId,
+  propertyCondition,
 } from './common.js';
 
 const SORT_COLUMNS: Record<ProjectSort, string> = {
@@ -59,9 +66,20 @@ export class KyselyAppResultRepository implements AppResultRepository {
     return row && mapAppResult(row);
   }
 
+  async findByIds(ids: readonly string[]): Promise<AppResult[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.select()
+      .where('r.id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(mapAppResult);
+  }
+
   async listByProject(
     projectId: string,
-    filter: { statuses?: readonly AppSessionStatus[] | undefined },
+    filter: {
+      statuses?: readonly AppSessionStatus[] | undefined;
+      property?: PropertyMatch | undefined;
+    },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<AppResult>> {
     let base = this.db
@@ -69,6 +87,7 @@ export class KyselyAppResultRepository implements AppResultRepository {
       .innerJoin('appsessions as a', 'a.id', 'r.appsession_id')
       .where('r.project_id', '=', projectId);
     if (filter.statuses?.length) base = base.where('a.status', 'in', [...filter.statuses]);
+    if (filter.property) base = base.where(propertyCondition('appresult', 'r.id', filter.property));
     const rows = orderAndPage(
       base
         .innerJoin('users as u', 'u.id', 'r.owner_id')

@@ -3,7 +3,16 @@ import type { AppSession, AppSessionStatus, Page, PageRequest } from '../../../d
 import { FINAL_STATUSES } from '../../../domain/index.js';
 import type { AppSessionFilter, AppSessionRepository, ProjectSort } from '../../../ports.js';
 import type { Database, DbKind } from '../schema.js';
-import { countAll, optId, optStr, orderAndPage, ownerRef, pageOf, toId } from './common.js';
+import {
+  countAll,
+  optId,
+  optStr,
+  orderAndPage,
+  ownerRef,
+  pageOf,
+  propertyCondition,
+  toId,
+} from './common.js';
 
 const SORT_COLUMNS: Record<ProjectSort, string> = {
   Id: 'a.id',
@@ -106,6 +115,8 @@ export class KyselyAppSessionRepository implements AppSessionRepository {
       if (filter.projectIds.length === 0) return { items: [], totalCount: 0 };
       base = base.where('a.project_id', 'in', [...filter.projectIds]);
     }
+    if (filter.property)
+      base = base.where(propertyCondition('appsession', 'a.id', filter.property));
     const rows = orderAndPage(
       base
         .innerJoin('users as u', 'u.id', 'a.owner_id')

@@ -1,5 +1,13 @@
-import { sql, type SelectQueryBuilder } from 'kysely';
-import type { Page, PageRequest, ResourceReference, UserRef } from '../../../domain/index.js';
+import { createHash } from 'node:crypto';
+import { sql, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type {
+  Page,
+  PageRequest,
+  PropertyMatch,
+  PropertyOwner,
+  ResourceReference,
+  UserRef,
+} from '../../../domain/index.js';
 
 /** int8 comes back as a string from pg and a number from better-sqlite3: ids are strings inside. */
 export const toId = (v: number | string): string => String(v);
@@ -55,3 +63,25 @@ export async function pageOf<R, T>(
 }
 
 export const countAll = sql<number>`count(*)`.as('n');
+
+/**
+ * Key of a value in `property_values` (migration 0006): a SHA-256, so values of any length (up to
+ * 64 KiB) fit a b-tree index on both databases, and equal strings give equal keys.
+ */
+export const propertyValueKey = (value: string): string =>
+  createHash('sha256').update(value, 'utf8').digest('base64url');
+
+/**
+ * `<idColumn> IN (resources of this kind whose property has this value)`, answered from the
+ * (resource_kind, name, value_hash, resource_id) index of `property_values`: a list filter
+ * (docs/api-choices.md "Property filters") never reads a property row.
+ */
+export function propertyCondition(
+  kind: PropertyOwner,
+  idColumn: string,
+  match: PropertyMatch,
+): RawBuilder<boolean> {
+  return sql<boolean>`${sql.ref(idColumn)} IN (SELECT pv.resource_id FROM property_values pv
+    WHERE pv.resource_kind = ${kind} AND pv.name = ${match.name}
+      AND pv.value_hash = ${propertyValueKey(match.value)})`;
+}

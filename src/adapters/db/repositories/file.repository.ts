@@ -16,7 +16,15 @@ import type {
 } from '../../../ports.js';
 import { isUniqueViolation } from '../connect.js';
 import type { Database, FilesTable } from '../schema.js';
-import { countAll, optId, optStr, orderAndPage, pageOf, toId } from './common.js';
+import {
+  countAll,
+  optId,
+  optStr,
+  orderAndPage,
+  pageOf,
+  propertyCondition,
+  toId,
+} from './common.js';
 
 const SORT_COLUMNS: Record<FileSort, string> = {
   Id: 'f.id',
@@ -68,6 +76,16 @@ export class KyselyFileRepository implements FileRepository {
     return row && mapFile(row);
   }
 
+  async findByIds(ids: readonly string[]): Promise<FileRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(mapFile);
+  }
+
   async list(
     parent: FileParent,
     parentId: string,
@@ -84,6 +102,7 @@ export class KyselyFileRepository implements FileRepository {
       // Extensions were checked to hold no LIKE wildcards (domain/files.ts parseExtensions).
       base = base.where((eb) => eb.or(exts.map((e) => eb(sql`lower(f.name)`, 'like', `%${e}`))));
     }
+    if (filter.property) base = base.where(propertyCondition('file', 'f.id', filter.property));
     if (filter.directory !== undefined && filter.directory !== '') {
       const d = filter.directory;
       base = base.where((eb) =>

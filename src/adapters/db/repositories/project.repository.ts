@@ -3,7 +3,7 @@ import type { Page, PageRequest, Project } from '../../../domain/index.js';
 import type { ProjectFilter, ProjectRepository, ProjectSort } from '../../../ports.js';
 import { isUniqueViolation } from '../connect.js';
 import type { Database } from '../schema.js';
-import { countAll, orderAndPage, ownerRef, pageOf, toId } from './common.js';
+import { countAll, orderAndPage, ownerRef, pageOf, propertyCondition, toId } from './common.js';
 
 const SORT_COLUMNS: Record<ProjectSort, string> = {
   Id: 'p.id',
@@ -55,6 +55,14 @@ export class KyselyProjectRepository implements ProjectRepository {
     return row && mapProject(row);
   }
 
+  async findByIds(ids: readonly string[]): Promise<Project[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.select()
+      .where('p.id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(mapProject);
+  }
+
   async findByOwnerAndName(ownerId: string, name: string): Promise<Project | undefined> {
     const row = await this.select()
       .where('p.owner_id', '=', ownerId)
@@ -74,6 +82,7 @@ export class KyselyProjectRepository implements ProjectRepository {
       if (filter.ids.length === 0) return { items: [], totalCount: 0 };
       base = base.where('p.id', 'in', [...filter.ids]);
     }
+    if (filter.property) base = base.where(propertyCondition('project', 'p.id', filter.property));
     const rows = orderAndPage(
       base
         .innerJoin('users as u', 'u.id', 'p.owner_id')

@@ -7,10 +7,10 @@ import type {
   PropertyRecord,
   PropertyValue,
 } from '../../../domain/index.js';
-import { isMultiValue } from '../../../domain/index.js';
+import { isMultiValue, matchableValues } from '../../../domain/index.js';
 import type { PropertyRepository } from '../../../ports.js';
 import type { Database, PropertiesTable } from '../schema.js';
-import { countAll, orderAndPage, pageOf, toId } from './common.js';
+import { countAll, orderAndPage, pageOf, propertyValueKey, toId } from './common.js';
 
 export class KyselyPropertyRepository implements PropertyRepository {
   constructor(
@@ -96,7 +96,9 @@ export class KyselyPropertyRepository implements PropertyRepository {
         )
         .returningAll()
         .executeTakeFirstOrThrow();
-      out.push(mapProperty(row));
+      const record = mapProperty(row);
+      await writeValues(this.db, record);
+      out.push(record);
     }
     return out;
   }
@@ -108,7 +110,53 @@ export class KyselyPropertyRepository implements PropertyRepository {
       .where('resource_id', '=', ownerId)
       .where('name', '=', name)
       .executeTakeFirst();
+    await this.db
+      .deleteFrom('property_values')
+      .where('resource_kind', '=', owner)
+      .where('resource_id', '=', ownerId)
+      .where('name', '=', name)
+      .execute();
     return Number(result.numDeletedRows) > 0;
+  }
+}
+
+/** Rewrites the `property_values` rows of one property from its value. */
+async function writeValues(db: Kysely<Database>, p: PropertyRecord): Promise<void> {
+  await db
+    .deleteFrom('property_values')
+    .where('resource_kind', '=', p.owner)
+    .where('resource_id', '=', p.ownerId)
+    .where('name', '=', p.name)
+    .execute();
+  const values = matchableValues(p.value);
+  for (let i = 0; i < values.length; i += 500)
+    await db
+      .insertInto('property_values')
+      .values(
+        values.slice(i, i + 500).map((v) => ({
+          resource_kind: p.owner,
+          resource_id: p.ownerId,
+          name: p.name,
+          value_hash: propertyValueKey(v),
+        })),
+      )
+      .execute();
+}
+
+/** Fills `property_values` from the properties that existed before migration 0006. */
+export async function backfillPropertyValues(db: Kysely<Database>): Promise<void> {
+  let after: string | number = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('properties')
+      .selectAll()
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    if (rows.length === 0) break;
+    for (const row of rows) await writeValues(db, mapProperty(row));
+    after = rows.at(-1)!.id;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   ownerRef,
   pageOf,
   toId,
+  propertyCondition,
 } from './common.js';
 
 const SORT_COLUMNS: Record<RunSort, string> = {
@@ -61,14 +62,19 @@ export class KyselyRunRepository implements RunRepository {
   }
 
   async findById(id: string): Promise<Run | undefined> {
-    const row = await this.db
+    return (await this.findByIds([id]))[0];
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Run[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
       .selectFrom('runs as r')
       .innerJoin('users as u', 'u.id', 'r.owner_id')
       .selectAll('r')
       .select(['u.name as owner_name', 'u.email as owner_email'])
-      .where('r.id', '=', id)
-      .executeTakeFirst();
-    return row && mapRun(row);
+      .where('r.id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(mapRun);
   }
 
   async listByOwner(
@@ -103,6 +109,7 @@ export class KyselyRunRepository implements RunRepository {
       if (filter.ids.length === 0) return { items: [], totalCount: 0 };
       base = base.where('r.id', 'in', [...filter.ids]);
     }
+    if (filter.property) base = base.where(propertyCondition('run', 'r.id', filter.property));
     const rows = orderAndPage(
       base
         .innerJoin('users as u', 'u.id', 'r.owner_id')

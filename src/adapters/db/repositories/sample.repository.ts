@@ -1,5 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import type { AppSessionStatus, Page, PageRequest, Sample } from '../../../domain/index.js';
+import type {
+  AppSessionStatus,
+  Page,
+  PageRequest,
+  PropertyMatch,
+  Sample,
+} from '../../../domain/index.js';
 import type { NewSample, ProjectSort, SampleRepository } from '../../../ports.js';
 import type { Database, DbKind, SamplesTable } from '../schema.js';
 import {
@@ -15,6 +21,7 @@ import {
   ownerRef,
   pageOf,
   toId,
+  propertyCondition,
 } from './common.js';
 
 const SORT_COLUMNS: Record<ProjectSort, string> = {
@@ -60,15 +67,20 @@ export class KyselySampleRepository implements SampleRepository {
   }
 
   async findById(id: string): Promise<Sample | undefined> {
-    const row = await this.db
+    return (await this.findByIds([id]))[0];
+  }
+
+  async findByIds(ids: readonly string[]): Promise<Sample[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
       .selectFrom('samples as s')
       .innerJoin('users as u', 'u.id', 's.owner_id')
       .innerJoin('appsessions as a', 'a.id', 's.appsession_id')
       .selectAll('s')
       .select(['u.name as owner_name', 'u.email as owner_email', 'a.status', 'a.status_summary'])
-      .where('s.id', '=', id)
-      .executeTakeFirst();
-    return row && mapSample(row);
+      .where('s.id', 'in', [...new Set(ids)])
+      .execute();
+    return rows.map(mapSample);
   }
 
   /**
@@ -89,8 +101,13 @@ export class KyselySampleRepository implements SampleRepository {
    *   the driver does, CPU per page: `s.*` cut + count 348 us, ids cut + count 318 us, merged
    *   359 us (median of 10 x 2,000 pages).
    */
-  async listByProject(projectId: string, page: PageRequest<ProjectSort>): Promise<Page<Sample>> {
-    const base = this.db.selectFrom('samples as s').where('s.project_id', '=', projectId);
+  async listByProject(
+    projectId: string,
+    page: PageRequest<ProjectSort>,
+    filter: { property?: PropertyMatch | undefined } = {},
+  ): Promise<Page<Sample>> {
+    let base = this.db.selectFrom('samples as s').where('s.project_id', '=', projectId);
+    if (filter.property) base = base.where(propertyCondition('sample', 's.id', filter.property));
     const pageIds = orderAndPage(base.select('s.id'), page, SORT_COLUMNS, 's.id');
     const pageRows = this.db
       .selectFrom(pageIds.as('p'))
