@@ -16,8 +16,16 @@ import { projectRoutes } from './routes/projects.routes.js';
 import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
+import { sharingRoutes } from './routes/sharing.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route, in registration order. */
+    routeTable: readonly { method: string; url: string }[];
+  }
+}
 
 export interface HttpOptions {
   services: Services;
@@ -92,6 +100,14 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Every route as registered (method + URL), for the authorization matrix test (issue 4), which
+  // fails when a route has no entry: new endpoints cannot slip past it.
+  const routeTable: { method: string; url: string }[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+
   validators(app);
   installErrorHandling(app);
   await app.register(formbody);
@@ -134,6 +150,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(fileRoutes, deps);
       await v1.register(propertyRoutes, deps);
       await v1.register(searchRoutes, deps);
+      await v1.register(sharingRoutes, deps);
       await v1.register(fileUploadRoutes, deps);
     },
     { prefix: '/v1pre3' },

@@ -6,6 +6,7 @@ import {
   formatScope,
   parseScope,
   validName,
+  type AuditEvent,
   type User,
 } from '../domain/index.js';
 import type { Clock, Repositories } from '../ports.js';
@@ -50,15 +51,60 @@ export class AuthService {
     return this.repos.users.findByEmail(normalizeEmail(email));
   }
 
-  /** Issues a new token. Only its hash is stored; the token itself is returned once. */
+  /**
+   * Issues a new token. Only its hash is stored; the token itself is returned once. Recorded in
+   * the audit log with `actor` (the admin CLI is `system`).
+   */
   async createToken(
     userId: string,
     scopeText: string = FULL_ACCESS_SCOPE,
+    actor: AuditEvent['actor'] = { kind: 'system' },
+    clientIp?: string,
   ): Promise<{ token: string; scope: string }> {
     const scope = formatScope(parseScope(scopeText));
     const token = randomBytes(TOKEN_BYTES).toString('hex');
-    await this.repos.tokens.create({ userId, tokenHash: hashToken(token), scope });
+    await this.repos.transaction(async (tx) => {
+      const created = await tx.tokens.create({ userId, tokenHash: hashToken(token), scope });
+      await tx.audit.record({
+        actor,
+        action: 'token.create',
+        target: { kind: 'token', id: created.id },
+        clientIp,
+        details: { userId, scope },
+      });
+    });
     return { token, scope };
+  }
+
+  /**
+   * Revokes a token (audited). It stops working at once in this process and within
+   * PRINCIPAL_CACHE_MS in others. Returns false when it was unknown or already revoked.
+   */
+  async revokeToken(
+    token: string,
+    actor: AuditEvent['actor'] = { kind: 'system' },
+    clientIp?: string,
+  ): Promise<boolean> {
+    const hash = hashToken(token);
+    const revoked = await this.repos.transaction(async (tx) => {
+      const found = await tx.tokens.revokeByHash(hash);
+      if (found)
+        await tx.audit.record({
+          actor,
+          action: 'token.revoke',
+          target: { kind: 'token', id: found.id },
+          clientIp,
+          details: { userId: found.userId },
+        });
+      return found !== undefined;
+    });
+    this.forget(hash);
+    return revoked;
+  }
+
+  /** Drops a cached principal (a revoked token or a deactivated link). */
+  forget(tokenHash: string): void {
+    this.recent.delete(tokenHash);
   }
 
   /** First start: when there are no users yet, creates the admin and a full-access token. */
@@ -85,7 +131,11 @@ export class AuthService {
     const cached = this.recent.get(hash);
     if (cached && cached.until > now.getTime()) return cached.principal;
     const found = await this.repos.tokens.findByHash(hash);
-    if (!found) throw new AppError('Unauthorized', 'The access token is not valid');
+    if (!found) {
+      const link = await this.repos.shareLinks.findActiveByHash(hash);
+      if (!link) throw new AppError('Unauthorized', 'The access token is not valid');
+      return this.remember(hash, linkPrincipal(link.id, link.projectId), now);
+    }
     if (now.getTime() - Date.parse(found.user.lastActiveAt) > LAST_ACTIVE_RESOLUTION_MS) {
       const at = now.toISOString();
       await this.repos.users.touch(found.user.id, at);
@@ -96,13 +146,37 @@ export class AuthService {
       scope: parseScope(found.token.scope),
       tokenId: found.token.id,
     };
+    return this.remember(hash, principal, now);
+  }
+
+  private remember(hash: string, principal: Principal, now: Date): Principal {
     if (this.recent.size >= PRINCIPAL_CACHE_SIZE) this.recent.clear();
     this.recent.set(hash, { principal, until: now.getTime() + PRINCIPAL_CACHE_MS });
     return principal;
   }
 }
 
-function normalizeEmail(raw: string): string {
+/**
+ * A share link's caller (issue 4): reads its project and what is in it, nothing else. The user is
+ * a placeholder (id 0 owns nothing); AccessService gives it READ on the link's project only.
+ */
+function linkPrincipal(linkId: string, projectId: string): Principal {
+  return {
+    user: {
+      id: '0',
+      email: '',
+      name: 'Share link',
+      isAdmin: false,
+      createdAt: '1970-01-01T00:00:00.000Z',
+      lastActiveAt: '1970-01-01T00:00:00.000Z',
+    },
+    scope: parseScope(`read project ${projectId}`),
+    tokenId: '',
+    link: { id: linkId, projectId },
+  };
+}
+
+export function normalizeEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
   // Deliberately loose: one @, something either side, no spaces or control characters.
   if (!/^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+$/.test(email) || email.length > 254) {

@@ -10,6 +10,7 @@ import { PropertyService } from './property.service.js';
 import { RunService } from './run.service.js';
 import { SampleService } from './sample.service.js';
 import { SearchService } from './search.service.js';
+import { SharingService } from './sharing.service.js';
 import { UserService } from './user.service.js';
 
 export type { Principal } from './principal.js';
@@ -22,6 +23,7 @@ export type { ExpandedReference, ReferenceInput, ReferencedContent } from './ref
 export type { AppResultView } from './appresult.service.js';
 export type { SampleView } from './sample.service.js';
 export type { SearchItem } from './search.service.js';
+export type { UserSelector } from './sharing.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -35,6 +37,7 @@ export interface Services {
   files: FileService;
   properties: PropertyService;
   search: SearchService;
+  sharing: SharingService;
 }
 
 export function createServices(
@@ -43,8 +46,9 @@ export function createServices(
   storage: { blobs: BlobStore; files: FileServiceOptions },
 ): Services {
   const access = new AccessService(repos);
+  const auth = new AuthService(repos, clock);
   return {
-    auth: new AuthService(repos, clock),
+    auth,
     users: new UserService(),
     projects: new ProjectService(repos, access),
     appSessions: new AppSessionService(repos, access),
@@ -54,6 +58,7 @@ export function createServices(
     genomes: new GenomeService(repos),
     files: new FileService(repos, access, storage.blobs, clock, storage.files),
     properties: new PropertyService(repos, access),
-    search: new SearchService(repos),
+    search: new SearchService(repos, access),
+    sharing: new SharingService(repos, access, auth),
   };
 }

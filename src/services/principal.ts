@@ -5,4 +5,11 @@ export interface Principal {
   user: User;
   scope: Scope;
   tokenId: string;
+  /**
+   * Set when the caller holds a share link (issue 4) instead of a user token: `user` is then a
+   * placeholder that owns nothing, and the scope is `read project <projectId>`.
+   */
+  link?: { id: string; projectId: string } | undefined;
+  /** Where the request came from (for the audit log); set per request by the HTTP layer. */
+  clientIp?: string | undefined;
 }

@@ -56,6 +56,16 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
       rt.out(issued.token);
     });
 
+  token
+    .command('revoke')
+    .description('revoke an access token (recorded in the audit log)')
+    .requiredOption('--token <token>', 'the token to revoke')
+    .action(async (opts: { token: string }, cmd: Command) => {
+      const revoked = await withServices(cmd, (s) => s.auth.revokeToken(opts.token));
+      if (!revoked) throw new CliError('no such active token');
+      rt.out('revoked');
+    });
+
   admin
     .command('gc')
     .description('remove what interrupted uploads left behind (also runs hourly inside serve)')

@@ -11,9 +11,10 @@ import {
   errorResponses,
 } from '../schemas/common.schema.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
+import { OwnershipQuery } from '../schemas/sharing.schema.js';
 import type { RouteDeps } from './deps.js';
 import { propertiesOf } from './embed.js';
-import { filterText, ok, okList, pageRequest, presentContext } from './reply.js';
+import { filterText, ok, okList, ownershipOf, pageRequest, presentContext } from './reply.js';
 
 /** `Statuses=Complete,failed` on runs: comma list, case-insensitive. */
 function parseRunStatuses(raw: string | undefined): string[] | undefined {
@@ -51,7 +52,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     {
       schema: {
         tags,
-        summary: "The caller's runs",
+        summary: "The caller's runs and those shared with them",
         params: IdParams,
         querystring: Type.Object({
           ...ListQuery(RunSorts).properties,
@@ -64,6 +65,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
             Type.String({ maxLength: 128, description: 'Empty = runs with no barcode' }),
           ),
           IncludeLocked: Type.Optional(Type.Boolean()),
+          Ownership: Type.Optional(OwnershipQuery),
         }),
         response: { 200: ListEnvelope(RunCompact), ...errorResponses },
       },
@@ -79,6 +81,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           instrumentType: filterText(q.InstrumentType, 'InstrumentType'),
           flowcellBarcode: filterText(q.FlowcellBarcode, 'FlowcellBarcode'),
           reagentBarcode: filterText(q.ReagentBarcode, 'ReagentBarcode'),
+          ownership: ownershipOf(q.Ownership),
         },
         page,
       );

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Page, PageRequest, Project } from '../../../domain/index.js';
-import type { ProjectFilter, ProjectRepository, ProjectSort } from '../../../ports.js';
+import type { ProjectFilter, ProjectRepository, ProjectSort, Viewer } from '../../../ports.js';
 import { isUniqueViolation } from '../connect.js';
 import type { Database } from '../schema.js';
 import { countAll, orderAndPage, ownerRef, pageOf, toId } from './common.js';
+import { visibleIds } from './visibility.js';
 
 const SORT_COLUMNS: Record<ProjectSort, string> = {
   Id: 'p.id',
@@ -63,12 +64,28 @@ export class KyselyProjectRepository implements ProjectRepository {
     return row && mapProject(row);
   }
 
-  async listByOwner(
-    ownerId: string,
+  async setOwner(id: string, newOwnerId: string): Promise<boolean> {
+    try {
+      await this.db
+        .updateTable('projects')
+        .set({ owner_id: newOwnerId, modified_at: this.now() })
+        .where('id', '=', id)
+        .execute();
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async listVisible(
+    viewer: Viewer,
     filter: ProjectFilter,
     page: PageRequest<ProjectSort>,
   ): Promise<Page<Project>> {
-    let base = this.db.selectFrom('projects as p').where('p.owner_id', '=', ownerId);
+    let base = this.db
+      .selectFrom('projects as p')
+      .where(sql<boolean>`p.id IN (${visibleIds('project', viewer, filter.ownership)})`);
     if (filter.name !== undefined) base = base.where('p.name', '=', filter.name);
     if (filter.ids !== undefined) {
       if (filter.ids.length === 0) return { items: [], totalCount: 0 };

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Page, PageRequest, Run } from '../../../domain/index.js';
-import type { NewRun, RunFilter, RunRepository, RunSort } from '../../../ports.js';
+import type { NewRun, RunFilter, RunRepository, RunSort, Viewer } from '../../../ports.js';
 import type { Database, RunsTable } from '../schema.js';
 import {
   countAll,
@@ -12,6 +12,7 @@ import {
   pageOf,
   toId,
 } from './common.js';
+import { visibleIds } from './visibility.js';
 
 const SORT_COLUMNS: Record<RunSort, string> = {
   Id: 'r.id',
@@ -71,12 +72,22 @@ export class KyselyRunRepository implements RunRepository {
     return row && mapRun(row);
   }
 
-  async listByOwner(
-    ownerId: string,
+  async setOwner(id: string, newOwnerId: string): Promise<void> {
+    await this.db
+      .updateTable('runs')
+      .set({ owner_id: newOwnerId, modified_at: this.now() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async listVisible(
+    viewer: Viewer,
     filter: RunFilter,
     page: PageRequest<RunSort>,
   ): Promise<Page<Run>> {
-    let base = this.db.selectFrom('runs as r').where('r.owner_id', '=', ownerId);
+    let base = this.db
+      .selectFrom('runs as r')
+      .where(sql<boolean>`r.id IN (${visibleIds('run', viewer, filter.ownership)})`);
     if (filter.statuses?.length) base = base.where('r.status', 'in', [...filter.statuses]);
     if (filter.instrumentType !== undefined)
       base = base.where('r.instrument_type', '=', filter.instrumentType);

@@ -7,9 +7,16 @@ import {
   type SearchQuery,
   type SearchTerm,
 } from '../../../domain/search.js';
-import type { SearchAccess, SearchHit, SearchRepository, SearchSort } from '../../../ports.js';
+import type {
+  SearchAccess,
+  SearchHit,
+  SearchRepository,
+  SearchSort,
+  Viewer,
+} from '../../../ports.js';
 import type { Database, DbKind } from '../schema.js';
 import { toId } from './common.js';
+import { visibleIds } from './visibility.js';
 
 /** Indexed text is capped: a page of property text is plenty to find a resource by. */
 const BODY_LIMIT = 32 * 1024;
@@ -232,10 +239,14 @@ export class KyselySearchRepository implements SearchRepository {
 
   async search(
     query: SearchQuery,
-    filter: { ownerId: string; kinds: readonly SearchKind[]; access: SearchAccess },
+    filter: { viewer: Viewer; kinds: readonly SearchKind[]; access: SearchAccess },
     page: PageRequest<SearchSort>,
   ): Promise<Page<SearchHit>> {
-    const where: RawBuilder<unknown>[] = [sql`si.owner_id = ${filter.ownerId}`];
+    // Sharing (issue 4): a hit is visible when its project is, or (runs and run files) its run.
+    const where: RawBuilder<unknown>[] = [
+      sql`(si.project_id IN (${visibleIds('project', filter.viewer)})
+        OR (si.subject_kind = 'run' AND si.subject_id IN (${visibleIds('run', filter.viewer)})))`,
+    ];
     if (filter.kinds.length < 7)
       where.push(sql`si.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`);
     const access = accessCondition(filter.access);

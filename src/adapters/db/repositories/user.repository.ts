@@ -96,6 +96,24 @@ export class KyselyTokenRepository implements TokenRepository {
     };
   }
 
+  async revokeByHash(tokenHash: string): Promise<AccessToken | undefined> {
+    const row = await this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: this.now() })
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return (
+      row && {
+        id: toId(row.id),
+        userId: toId(row.user_id),
+        scope: row.scope,
+        createdAt: row.created_at,
+      }
+    );
+  }
+
   async findByHash(tokenHash: string): Promise<{ token: AccessToken; user: User } | undefined> {
     const row = await this.db
       .selectFrom('access_tokens as t')
