@@ -71,7 +71,9 @@ describe.each(backends())('sharing on $kind', (backend) => {
       User: { Id: alice.user.id, Email: alice.user.email },
       Href: `v1pre3/projects/${projectId}/collaborators/${alice.user.id}`,
     });
-    expect((await call(alice.token, 'GET', `projects/${projectId}`)).status).toBe(200);
+    const seen = await call(alice.token, 'GET', `projects/${projectId}`);
+    expect(seen.status).toBe(200);
+    expect(seen.json.Response.HasCollaborators).toBe(true);
     expect(
       (await call(alice.token, 'POST', `projects/${projectId}/samples`, { Name: 'S' })).status,
     ).toBe(403);
@@ -107,6 +109,8 @@ describe.each(backends())('sharing on $kind', (backend) => {
     ).toBe(200);
     expect((await call(alice.token, 'GET', `projects/${projectId}`)).status).toBe(404);
     expect((await call(alice.token, 'GET', `samples/${sample.json.Response.Id}`)).status).toBe(404);
+    const after = await call(owner.token, 'GET', `users/current/projects?Name=Shared`);
+    expect(after.json.Response.Items[0].HasCollaborators).toBe(false);
     expect(
       (await call(owner.token, 'DELETE', `projects/${projectId}/collaborators/${alice.user.id}`))
         .status,

@@ -23,7 +23,7 @@ export class KyselyProjectRepository implements ProjectRepository {
       .selectFrom('projects as p')
       .innerJoin('users as u', 'u.id', 'p.owner_id')
       .selectAll('p')
-      .select(['u.name as owner_name', 'u.email as owner_email']);
+      .select(['u.name as owner_name', 'u.email as owner_email', hasCollaborators]);
   }
 
   async insert(input: {
@@ -95,7 +95,7 @@ export class KyselyProjectRepository implements ProjectRepository {
       base
         .innerJoin('users as u', 'u.id', 'p.owner_id')
         .selectAll('p')
-        .select(['u.name as owner_name', 'u.email as owner_email']),
+        .select(['u.name as owner_name', 'u.email as owner_email', hasCollaborators]),
       page,
       SORT_COLUMNS,
       'p.id',
@@ -103,6 +103,12 @@ export class KyselyProjectRepository implements ProjectRepository {
     return pageOf(base.select(countAll).executeTakeFirst(), rows, mapProject);
   }
 }
+
+/** One probe of `shares_resource_user_uq` per project row. */
+const hasCollaborators = sql<number>`CASE WHEN EXISTS (SELECT 1 FROM shares s
+  WHERE s.resource_kind = 'project' AND s.resource_id = p.id) THEN 1 ELSE 0 END`.as(
+  'has_collaborators',
+);
 
 function mapProject(r: {
   id: number | string;
@@ -114,6 +120,7 @@ function mapProject(r: {
   created_at: string;
   modified_at: string;
   total_size: number | string;
+  has_collaborators: number | string;
 }): Project {
   return {
     id: toId(r.id),
@@ -124,5 +131,6 @@ function mapProject(r: {
     createdAt: r.created_at,
     modifiedAt: r.modified_at,
     totalSize: Number(r.total_size),
+    hasCollaborators: Number(r.has_collaborators) === 1,
   };
 }
