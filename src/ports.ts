@@ -86,8 +86,16 @@ export interface ProjectRepository {
     filter: ProjectFilter,
     page: PageRequest<ProjectSort>,
   ): Promise<Page<Project>>;
-  /** Gives the project to `newOwnerId`; false when they already have a project of that name. */
-  setOwner(id: string, newOwnerId: string): Promise<boolean>;
+  /**
+   * Gives the project from `fromOwnerId` to `newOwnerId`: `name-taken` when they already have a
+   * project of that name (on PostgreSQL the transaction is then aborted: throw), `stale` when
+   * `fromOwnerId` no longer owns it (a racing transfer won).
+   */
+  setOwner(
+    id: string,
+    fromOwnerId: string,
+    newOwnerId: string,
+  ): Promise<'moved' | 'name-taken' | 'stale'>;
 }
 
 export interface AppSessionFilter {
@@ -170,7 +178,8 @@ export interface RunRepository {
   findById(id: string): Promise<Run | undefined>;
   /** Runs the viewer may see (owned and shared with them), by the one visibility rule. */
   listVisible(viewer: Viewer, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>>;
-  setOwner(id: string, newOwnerId: string): Promise<void>;
+  /** As for projects (run names need not be unique). */
+  setOwner(id: string, fromOwnerId: string, newOwnerId: string): Promise<'moved' | 'stale'>;
 }
 
 /** Who a project or run is shared with (table `shares`, migration 0007). */

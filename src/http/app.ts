@@ -129,9 +129,16 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
           accessToken: { type: 'apiKey', in: 'header', name: 'x-access-token' },
           bearer: { type: 'http', scheme: 'bearer' },
           accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token' },
+          shareLink: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'link',
+            description:
+              "A project's read-only share link (also accepted wherever an access token is)",
+          },
         },
       },
-      security: [{ accessToken: [] }, { bearer: [] }, { accessTokenQuery: [] }],
+      security: [{ accessToken: [] }, { bearer: [] }, { accessTokenQuery: [] }, { shareLink: [] }],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),

@@ -131,14 +131,17 @@ export class SharingService {
     if (user.id === resource.ownerId) return resource;
     await this.repos.transaction(async (tx) => {
       await tx.shares.remove(kind, resource.id, user.id);
-      if (kind === 'project') {
-        if (!(await tx.projects.setOwner(resource.id, user.id)))
-          throw new AppError(
-            'Conflict',
-            `The new owner already has a project named '${resource.name}'`,
-          );
-      } else {
-        await tx.runs.setOwner(resource.id, user.id);
+      const moved =
+        kind === 'project'
+          ? await tx.projects.setOwner(resource.id, resource.ownerId, user.id)
+          : await tx.runs.setOwner(resource.id, resource.ownerId, user.id);
+      if (moved !== 'moved') {
+        throw new AppError(
+          'Conflict',
+          moved === 'name-taken'
+            ? `The new owner already has a project named '${resource.name}'`
+            : `This ${kindLabel(kind)} has just changed hands; reload it`,
+        );
       }
       await tx.shares.put(kind, resource.id, resource.ownerId, 'write');
       await tx.audit.record({

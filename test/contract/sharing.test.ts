@@ -110,12 +110,13 @@ describe.each(backends())('sharing repositories on $kind', (backend) => {
     expect(mine.ownerId).toBe(me.id);
   });
 
-  it('setOwner moves a project; a name the new owner has is refused', async () => {
+  it('setOwner moves a project from its owner only; a name the new owner has is refused', async () => {
     const p = (await repos.projects.insert({ ownerId: me.id, name: 'Move', description: '' }))!;
-    expect(await repos.projects.setOwner(p.id, other.id)).toBe(true);
+    expect(await repos.projects.setOwner(p.id, me.id, other.id)).toBe('moved');
+    expect(await repos.projects.setOwner(p.id, me.id, other.id)).toBe('stale');
     expect((await repos.projects.findById(p.id))!.ownerId).toBe(other.id);
     const q = (await repos.projects.insert({ ownerId: me.id, name: 'Move', description: '' }))!;
-    expect(await repos.projects.setOwner(q.id, other.id)).toBe(false);
+    expect(await repos.projects.setOwner(q.id, me.id, other.id)).toBe('name-taken');
     expect((await repos.projects.findById(q.id))!.ownerId).toBe(me.id);
   });
 

@@ -64,16 +64,21 @@ export class KyselyProjectRepository implements ProjectRepository {
     return row && mapProject(row);
   }
 
-  async setOwner(id: string, newOwnerId: string): Promise<boolean> {
+  async setOwner(
+    id: string,
+    fromOwnerId: string,
+    newOwnerId: string,
+  ): Promise<'moved' | 'name-taken' | 'stale'> {
     try {
-      await this.db
+      const result = await this.db
         .updateTable('projects')
         .set({ owner_id: newOwnerId, modified_at: this.now() })
         .where('id', '=', id)
-        .execute();
-      return true;
+        .where('owner_id', '=', fromOwnerId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1 ? 'moved' : 'stale';
     } catch (error) {
-      if (isUniqueViolation(error)) return false;
+      if (isUniqueViolation(error)) return 'name-taken';
       throw error;
     }
   }

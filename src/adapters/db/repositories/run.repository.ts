@@ -72,12 +72,14 @@ export class KyselyRunRepository implements RunRepository {
     return row && mapRun(row);
   }
 
-  async setOwner(id: string, newOwnerId: string): Promise<void> {
-    await this.db
+  async setOwner(id: string, fromOwnerId: string, newOwnerId: string): Promise<'moved' | 'stale'> {
+    const result = await this.db
       .updateTable('runs')
       .set({ owner_id: newOwnerId, modified_at: this.now() })
       .where('id', '=', id)
-      .execute();
+      .where('owner_id', '=', fromOwnerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? 'moved' : 'stale';
   }
 
   async listVisible(
