@@ -24,6 +24,12 @@ import type {
   Run,
   Sample,
   User,
+  AuditEvent,
+  AuditRecord,
+  Share,
+  ShareLevel,
+  ShareLink,
+  ShareableKind,
 } from './domain/index.js';
 import type { SearchKind, SearchQuery } from './domain/search.js';
 
@@ -113,12 +119,22 @@ export interface WebAuthRepository {
   deleteSession(idHash: string): Promise<void>;
 }
 
+/**
+ * Whose rights a list or search is filtered by: a user (what they own and what is shared with
+ * them), or a share link (its one project). See adapters/db/repositories/visibility.ts.
+ */
+export type Viewer = { kind: 'user'; userId: string } | { kind: 'link'; projectId: string };
+
+/** `all` (default): owned and shared; `owned`; `shared`: shared with the viewer by others. */
+export type Ownership = 'all' | 'owned' | 'shared';
+
 export interface ProjectFilter {
   /** Exact name match (the SDK's getUserProjectByName). */
   name?: string | undefined;
   /** Restrict to these ids (a token scoped to some projects only). */
   ids?: readonly string[] | undefined;
   property?: PropertyMatch | undefined;
+  ownership?: Ownership | undefined;
 }
 
 export interface ProjectRepository {
@@ -132,11 +148,22 @@ export interface ProjectRepository {
   /** Those of `ids` that exist, in any order. */
   findByIds(ids: readonly string[]): Promise<Project[]>;
   findByOwnerAndName(ownerId: string, name: string): Promise<Project | undefined>;
-  listByOwner(
-    ownerId: string,
+  /** Projects the viewer may see (owned and shared with them), by the one visibility rule. */
+  listVisible(
+    viewer: Viewer,
     filter: ProjectFilter,
     page: PageRequest<ProjectSort>,
   ): Promise<Page<Project>>;
+  /**
+   * Gives the project from `fromOwnerId` to `newOwnerId`: `name-taken` when they already have a
+   * project of that name (on PostgreSQL the transaction is then aborted: throw), `stale` when
+   * `fromOwnerId` no longer owns it (a racing transfer won).
+   */
+  setOwner(
+    id: string,
+    fromOwnerId: string,
+    newOwnerId: string,
+  ): Promise<'moved' | 'name-taken' | 'stale'>;
 }
 
 export interface AppSessionFilter {
@@ -218,6 +245,7 @@ export type NewRun = Omit<Run, 'id' | 'owner' | 'createdAt' | 'modifiedAt'>;
 export interface RunFilter {
   statuses?: readonly string[] | undefined;
   ids?: readonly string[] | undefined;
+  ownership?: Ownership | undefined;
   instrumentType?: string | undefined;
   flowcellBarcode?: string | undefined;
   reagentBarcode?: string | undefined;
@@ -228,7 +256,53 @@ export interface RunRepository {
   create(input: NewRun): Promise<Run>;
   findById(id: string): Promise<Run | undefined>;
   findByIds(ids: readonly string[]): Promise<Run[]>;
-  listByOwner(ownerId: string, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>>;
+  /** Runs the viewer may see (owned and shared with them), by the one visibility rule. */
+  listVisible(viewer: Viewer, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>>;
+  /** As for projects (run names need not be unique). */
+  setOwner(id: string, fromOwnerId: string, newOwnerId: string): Promise<'moved' | 'stale'>;
+}
+
+/** Who a project or run is shared with (table `shares`, migration 0007). */
+export interface ShareRepository {
+  /** The user's level on the resource, if it is shared with them (one indexed lookup). */
+  level(kind: ShareableKind, resourceId: string, userId: string): Promise<ShareLevel | undefined>;
+  list(kind: ShareableKind, resourceId: string, page: PageRequest<'Id'>): Promise<Page<Share>>;
+  /** Creates or changes the user's share; returns it. */
+  put(kind: ShareableKind, resourceId: string, userId: string, level: ShareLevel): Promise<Share>;
+  /** Removes it; false when there was none. */
+  remove(kind: ShareableKind, resourceId: string, userId: string): Promise<boolean>;
+}
+
+/** Read-only share links of projects (table `share_links`). */
+export interface ShareLinkRepository {
+  create(input: {
+    projectId: string;
+    tokenHash: string;
+    createdBy: string;
+    label: string;
+  }): Promise<ShareLink>;
+  /** The active link with this token hash. */
+  findActiveByHash(tokenHash: string): Promise<ShareLink | undefined>;
+  list(projectId: string, page: PageRequest<'Id'>): Promise<Page<ShareLink>>;
+  /** Deactivates the project's link; returns it with its token hash, or undefined if unknown. */
+  deactivate(
+    projectId: string,
+    linkId: string,
+  ): Promise<{ link: ShareLink; tokenHash: string } | undefined>;
+}
+
+/**
+ * The audit log (issue 4): sharing changes, links, tokens, downloads, and (later) OAuth grants.
+ * `record` is called in the writer's transaction where there is one, so a change and its event
+ * land together.
+ */
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+  /** Events readable by the owner of the project or run, newest first. */
+  list(
+    scope: { kind: ShareableKind; id: string },
+    page: { offset: number; limit: number },
+  ): Promise<Page<AuditRecord>>;
 }
 
 export interface GenomeRepository {
@@ -350,7 +424,7 @@ export interface SearchRepository {
   reindex(kind: 'project' | 'sample' | 'appresult' | 'run' | 'file', id: string): Promise<void>;
   search(
     query: SearchQuery,
-    filter: { ownerId: string; kinds: readonly SearchKind[]; access: SearchAccess },
+    filter: { viewer: Viewer; kinds: readonly SearchKind[]; access: SearchAccess },
     page: PageRequest<SearchSort>,
   ): Promise<Page<SearchHit>>;
 }
@@ -377,6 +451,9 @@ export interface Repositories {
   search: SearchRepository;
   oauth: OAuthRepository;
   webAuth: WebAuthRepository;
+  shares: ShareRepository;
+  shareLinks: ShareLinkRepository;
+  audit: AuditLog;
   /** Runs `work` in one database transaction: all of its writes land, or none. */
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
 }

@@ -39,12 +39,12 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     throw error;
   }
   const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
-  const { sessionTtlSeconds, ...oauth } = config.oauth;
+  const { sessionTtlSeconds, tokenFailuresPerIp, ...oauth } = config.oauth;
   const services = createServices(
     repos,
     clock,
     { blobs, files: config.files },
-    { oauth, sessionTtlSeconds },
+    { oauth, sessionTtlSeconds, tokenFailuresPerIp },
   );
   return { config, services, repos, db, blobs, close: () => db.close() };
 }

@@ -34,6 +34,8 @@ export interface Config {
     deviceCodeTtlSeconds: number;
     deviceIntervalSeconds: number;
     sessionTtlSeconds: number;
+    /** Unknown, expired or revoked tokens (and bad client secrets) one address may send per 10 min. */
+    tokenFailuresPerIp: number;
   };
 }
 
@@ -135,6 +137,7 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       deviceCodeTtlSeconds: positiveInt(env, 'SEQHUB_OAUTH_DEVICE_CODE_TTL', 1800),
       deviceIntervalSeconds: positiveInt(env, 'SEQHUB_OAUTH_DEVICE_INTERVAL', 1),
       sessionTtlSeconds: positiveInt(env, 'SEQHUB_SESSION_TTL', 12 * 3600),
+      tokenFailuresPerIp: positiveInt(env, 'SEQHUB_TOKEN_FAILURES_PER_IP', 20),
     },
   };
 }

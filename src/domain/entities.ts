@@ -26,6 +26,8 @@ export interface Project {
   createdAt: string;
   modifiedAt: string;
   totalSize: number;
+  /** Shared with anyone (issue 4). */
+  hasCollaborators: boolean;
 }
 
 export interface ApplicationRef {

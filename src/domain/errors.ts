@@ -5,8 +5,14 @@
 export const ErrorCodes = {
   BadRequest: { status: 400, doc: 'A parameter or the body is malformed or out of range.' },
   Unauthorized: { status: 401, doc: 'The access token is missing, unknown or revoked.' },
-  Forbidden: { status: 403, doc: "The token's scope does not grant the access needed." },
-  NotFound: { status: 404, doc: 'No such resource, or it is not visible to the caller.' },
+  Forbidden: {
+    status: 403,
+    doc: "The caller may see the resource, but the token's scope or their share level does not grant the access needed.",
+  },
+  NotFound: {
+    status: 404,
+    doc: 'No such resource, or it is neither owned by nor shared with the caller.',
+  },
   MethodNotAllowed: { status: 405, doc: 'The path exists but not with this HTTP method.' },
   Conflict: { status: 409, doc: 'The request conflicts with the current state of a resource.' },
   PayloadTooLarge: { status: 413, doc: 'The request body is larger than the endpoint accepts.' },

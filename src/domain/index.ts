@@ -11,3 +11,4 @@ export * from './validation.js';
 export * from './files.js';
 export * from './properties.js';
 export * from './oauth.js';
+export * from './sharing.js';

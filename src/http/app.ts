@@ -22,10 +22,18 @@ import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { oauthEndpointRoutes, tokenRoutes } from './routes/oauth.routes.js';
+import { sharingRoutes } from './routes/sharing.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './web/web.routes.js';
 import { redactUrl } from './plugins/redact.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route, in registration order. */
+    routeTable: readonly { method: string; url: string }[];
+  }
+}
 
 export interface HttpOptions {
   services: Services;
@@ -124,6 +132,14 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Every route as registered (method + URL), for the authorization matrix test (issue 4), which
+  // fails when a route has no entry: new endpoints cannot slip past it.
+  const routeTable: { method: string; url: string }[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+
   validators(app);
   installErrorHandling(app);
   await app.register(formbody);
@@ -145,9 +161,16 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
           accessToken: { type: 'apiKey', in: 'header', name: 'x-access-token' },
           bearer: { type: 'http', scheme: 'bearer' },
           accessTokenQuery: { type: 'apiKey', in: 'query', name: 'access_token' },
+          shareLink: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'link',
+            description:
+              "A project's read-only share link (also accepted wherever an access token is)",
+          },
         },
       },
-      security: [{ accessToken: [] }, { bearer: [] }, { accessTokenQuery: [] }],
+      security: [{ accessToken: [] }, { bearer: [] }, { accessTokenQuery: [] }, { shareLink: [] }],
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
@@ -166,6 +189,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(fileRoutes, deps);
       await v1.register(propertyRoutes, deps);
       await v1.register(searchRoutes, deps);
+      await v1.register(sharingRoutes, deps);
       await v1.register(fileUploadRoutes, deps);
       await v1.register(oauthEndpointRoutes, deps);
       await v1.register(tokenRoutes, deps);

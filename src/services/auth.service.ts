@@ -6,6 +6,7 @@ import {
   formatScope,
   parseScope,
   validName,
+  type AuditEvent,
   type User,
 } from '../domain/index.js';
 import type { Clock, Repositories } from '../ports.js';
@@ -22,9 +23,9 @@ export const hashToken = (token: string): string =>
 
 /**
  * A token's principal is reused for this long, so a burst of requests costs one lookup instead of
- * one each (measured: the lookup was a third of a small GET's cost). A token revoked through
- * this process is evicted at once; in other processes a revocation takes effect within this time.
- * An expiring token is never cached past its expiry.
+ * one each (measured: the lookup was a third of a small GET's cost). A token revoked or a link
+ * deactivated through this process is evicted at once; in other processes it takes effect within
+ * this time. An expiring token is never cached past its expiry.
  */
 const PRINCIPAL_CACHE_MS = 5_000;
 /** Bound on remembered tokens; past it the cache starts over rather than grow. */
@@ -53,31 +54,74 @@ export class AuthService {
     return this.repos.users.findByEmail(normalizeEmail(email));
   }
 
-  /** Issues a new token. Only its hash is stored; the token itself is returned once. */
+  /**
+   * Issues a new token. Only its hash is stored; the token itself is returned once. Recorded in
+   * the audit log as `token.create` by `actor` (the admin CLI and first start are `system`), in
+   * the same transaction as the token (`options.repos` when the caller already holds one).
+   */
   async createToken(
     userId: string,
     scopeText: string = FULL_ACCESS_SCOPE,
-    options: { clientRef?: string; expiresAt?: string; repos?: Repositories } = {},
+    options: {
+      clientRef?: string;
+      expiresAt?: string;
+      repos?: Repositories;
+      actor?: AuditEvent['actor'];
+      clientIp?: string;
+    } = {},
   ): Promise<{ token: string; scope: string; id: string }> {
     const scope = formatScope(parseScope(scopeText));
     const token = randomBytes(TOKEN_BYTES).toString('hex');
-    const created = await (options.repos ?? this.repos).tokens.create({
-      userId,
-      tokenHash: hashToken(token),
-      scope,
-      clientRef: options.clientRef,
-      expiresAt: options.expiresAt,
-    });
-    return { token, scope, id: created.id };
+    const issue = async (repos: Repositories) => {
+      const created = await repos.tokens.create({
+        userId,
+        tokenHash: hashToken(token),
+        scope,
+        clientRef: options.clientRef,
+        expiresAt: options.expiresAt,
+      });
+      await repos.audit.record({
+        actor: options.actor ?? { kind: 'system' },
+        action: 'token.create',
+        target: { kind: 'token', id: created.id },
+        clientIp: options.clientIp,
+        details: {
+          userId,
+          scope,
+          ...(options.clientRef ? { clientRef: options.clientRef } : {}),
+        },
+      });
+      return created.id;
+    };
+    const id = options.repos ? await issue(options.repos) : await this.repos.transaction(issue);
+    return { token, scope, id };
   }
 
-  /** Revokes a token (by the token itself or its id); effective at once in this process. */
-  async revokeToken(by: { token: string } | { id: string }): Promise<string | undefined> {
+  /**
+   * Revokes a token (by the token itself or its id), recorded as `token.revoke` by `actor`.
+   * Effective at once in this process, within PRINCIPAL_CACHE_MS in others. Returns the token's
+   * id, or undefined when it was unknown or already revoked.
+   */
+  async revokeToken(
+    by: { token: string } | { id: string },
+    actor: AuditEvent['actor'] = { kind: 'system' },
+    clientIp?: string,
+  ): Promise<string | undefined> {
     const at = this.clock.now().toISOString();
-    const id = await this.repos.tokens.revoke(
-      'token' in by ? { hash: hashToken(by.token) } : { id: by.id },
-      at,
-    );
+    const id = await this.repos.transaction(async (tx) => {
+      const revoked = await tx.tokens.revoke(
+        'token' in by ? { hash: hashToken(by.token) } : { id: by.id },
+        at,
+      );
+      if (revoked)
+        await tx.audit.record({
+          actor,
+          action: 'token.revoke',
+          target: { kind: 'token', id: revoked },
+          clientIp,
+        });
+      return revoked;
+    });
     if (id) this.evict([id]);
     return id;
   }
@@ -89,6 +133,11 @@ export class AuthService {
     for (const [hash, entry] of this.recent) {
       if (ids.has(entry.principal.tokenId)) this.recent.delete(hash);
     }
+  }
+
+  /** Drops a cached principal by its token hash (a deactivated share link). */
+  forget(tokenHash: string): void {
+    this.recent.delete(tokenHash);
   }
 
   /** First start: when there are no users yet, creates the admin and a full-access token. */
@@ -121,6 +170,9 @@ export class AuthService {
     const found = await this.repos.tokens.findByHash(hash);
     const expiresAt = found?.token.expiresAt ? Date.parse(found.token.expiresAt) : Infinity;
     if (!found || expiresAt <= now.getTime()) {
+      // A share link is presented like a token (issue 4); it never expires, it is deactivated.
+      const link = found ? undefined : await this.repos.shareLinks.findActiveByHash(hash);
+      if (link) return this.remember(hash, linkPrincipal(link.id, link.projectId), now, Infinity);
       if (ip !== undefined) this.limiter?.fail('token-ip', ip);
       // Expired answers exactly like unknown: nothing tells a guesser which tokens once existed.
       throw new AppError('Unauthorized', 'The access token is not valid');
@@ -136,6 +188,10 @@ export class AuthService {
       tokenId: found.token.id,
       token: found.token,
     };
+    return this.remember(hash, principal, now, expiresAt);
+  }
+
+  private remember(hash: string, principal: Principal, now: Date, expiresAt: number): Principal {
     if (this.recent.size >= PRINCIPAL_CACHE_SIZE) this.recent.clear();
     this.recent.set(hash, {
       principal,
@@ -145,7 +201,27 @@ export class AuthService {
   }
 }
 
-function normalizeEmail(raw: string): string {
+/**
+ * A share link's caller (issue 4): reads its project and what is in it, nothing else. The user is
+ * a placeholder (id 0 owns nothing); AccessService gives it READ on the link's project only.
+ */
+function linkPrincipal(linkId: string, projectId: string): Principal {
+  return {
+    user: {
+      id: '0',
+      email: '',
+      name: 'Share link',
+      isAdmin: false,
+      createdAt: '1970-01-01T00:00:00.000Z',
+      lastActiveAt: '1970-01-01T00:00:00.000Z',
+    },
+    scope: parseScope(`read project ${projectId}`),
+    tokenId: '',
+    link: { id: linkId, projectId },
+  };
+}
+
+export function normalizeEmail(raw: string): string {
   const email = raw.trim().toLowerCase();
   // Deliberately loose: one @, something either side, no spaces or control characters.
   if (!/^[^\s@\u0000-\u001f]+@[^\s@\u0000-\u001f]+$/.test(email) || email.length > 254) {

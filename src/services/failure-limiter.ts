@@ -31,12 +31,20 @@ const MAX_TRACKED_KEYS = 100_000;
 export class FailureLimiter {
   private readonly buckets = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(private readonly clock: Clock) {}
+  /** `limits` overrides some kinds' `max` (config: SEQHUB_TOKEN_FAILURES_PER_IP). */
+  constructor(
+    private readonly clock: Clock,
+    private readonly limits: Partial<Record<FailureKind, number>> = {},
+  ) {}
+
+  private max(kind: FailureKind): number {
+    return this.limits[kind] ?? FAILURE_RULES[kind].max;
+  }
 
   /** Throws a 429 when `key` has used up its failures of `kind`. */
   check(kind: FailureKind, key: string): void {
     const bucket = this.live(kind, key);
-    if (bucket && bucket.count >= FAILURE_RULES[kind].max) {
+    if (bucket && bucket.count >= this.max(kind)) {
       const seconds = Math.max(1, Math.ceil((bucket.resetAt - this.clock.now().getTime()) / 1000));
       throw new RateLimitedError(
         `Too many failed attempts; try again in ${seconds} seconds`,

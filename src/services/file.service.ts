@@ -10,6 +10,7 @@ import {
   filePath,
   notFound,
   parseId,
+  type AuditEvent,
   type FileParent,
   type FilePart,
   type FileRecord,
@@ -328,16 +329,49 @@ export class FileService {
     return this.repos.files.list(parent.kind, owner.id, filter, page);
   }
 
-  /** A complete file the caller may download (`read` access), for the content routes. */
+  /**
+   * A complete file the caller may download (`read` access), for the content routes. The
+   * download is recorded in the audit log (issue 4).
+   */
   async readable(principal: Principal, fileId: string): Promise<FileRecord> {
+    const file = await this.downloadable(principal, fileId);
+    await this.audit(file, 'file.download', this.access.actor(principal), principal.clientIp);
+    return file;
+  }
+
+  private async downloadable(principal: Principal, fileId: string): Promise<FileRecord> {
     const file = await this.access.file(principal, fileId, 'read');
     if (file.uploadStatus !== 'complete')
       throw notFound(`File ${file.id} has no content until its upload is complete`);
     return file;
   }
 
-  /** A complete file named by a signed URL, checked against its signature and expiry. */
-  async signedReadable(rawId: string, expires: string, signature: string): Promise<FileRecord> {
+  /** Records a download of `file`, for the owner of its project (or run) to read. */
+  private audit(
+    file: FileRecord,
+    action: string,
+    actor: AuditEvent['actor'],
+    clientIp: string | undefined,
+  ): Promise<void> {
+    return this.repos.audit.record({
+      actor,
+      action,
+      target: { kind: 'file', id: file.id },
+      ...(file.parentKind === 'run' ? { runId: file.parentId } : { projectId: file.projectId }),
+      clientIp,
+    });
+  }
+
+  /**
+   * A complete file named by a signed URL, checked against its signature and expiry. The use is
+   * audited (actor `signed-url`: whoever holds the URL; its issue was audited with its user).
+   */
+  async signedReadable(
+    rawId: string,
+    expires: string,
+    signature: string,
+    clientIp?: string,
+  ): Promise<FileRecord> {
     const id = parseId(rawId, 'File');
     const expected = this.sign(id, expires, await this.key());
     const given = Buffer.from(signature, 'base64url');
@@ -355,6 +389,7 @@ export class FileService {
     }
     const file = await this.repos.files.findById(id);
     if (!file || file.uploadStatus !== 'complete') throw notFound(`File id '${id}' doesn't exist`);
+    await this.audit(file, 'file.download', { kind: 'signed-url' }, clientIp);
     return file;
   }
 
@@ -373,7 +408,8 @@ export class FileService {
     fileId: string,
     origin: string,
   ): Promise<{ url: string; expires: Date }> {
-    const file = await this.readable(principal, fileId);
+    const file = await this.downloadable(principal, fileId);
+    await this.audit(file, 'file.download.url', this.access.actor(principal), principal.clientIp);
     const ttl = this.options.signedUrlTtlSeconds;
     const expires = new Date(this.clock.now().getTime() + ttl * 1000);
     const presigned =

@@ -10,6 +10,7 @@ import { PropertyService } from './property.service.js';
 import { RunService } from './run.service.js';
 import { SampleService } from './sample.service.js';
 import { SearchService } from './search.service.js';
+import { SharingService } from './sharing.service.js';
 import { UserService } from './user.service.js';
 import { FailureLimiter } from './failure-limiter.js';
 import {
@@ -33,6 +34,7 @@ export type { ExpandedReference, ReferenceInput, ReferencedContent } from './ref
 export type { AppResultView } from './appresult.service.js';
 export type { SampleView } from './sample.service.js';
 export type { SearchItem } from './search.service.js';
+export type { UserSelector } from './sharing.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -48,13 +50,38 @@ export interface Services {
   search: SearchService;
   oauth: OAuthService;
   web: WebAuthService;
+  sharing: SharingService;
 }
 
 /** Lifetimes of OAuth grants and browser sessions, and where audit events go. */
 export interface AuthOptions {
   oauth?: OAuthOptions;
   sessionTtlSeconds?: number;
+  /** Bad tokens, client secrets and codes one address may present per window (default 20). */
+  tokenFailuresPerIp?: number;
   audit?: AuditSink;
+}
+
+/**
+ * OAuth grants and revocations go to the audit log (issue 4): the sink's event in the log's
+ * shape. Details keep only scalar facts (scopes, client ids), never secrets.
+ */
+function auditLogSink(repos: Repositories): AuditSink {
+  return {
+    record: (event) =>
+      repos.audit.record({
+        actor: event.actorUserId ? { kind: 'user', id: event.actorUserId } : { kind: 'system' },
+        action: event.action,
+        target: { kind: event.targetKind, id: event.targetId },
+        clientIp: event.ip,
+        details: Object.fromEntries(
+          Object.entries(event.detail).filter(
+            (entry): entry is [string, string | number | boolean] =>
+              ['string', 'number', 'boolean'].includes(typeof entry[1]),
+          ),
+        ),
+      }),
+  };
 }
 
 export function createServices(
@@ -64,7 +91,12 @@ export function createServices(
   authOptions: AuthOptions = {},
 ): Services {
   const access = new AccessService(repos);
-  const limiter = new FailureLimiter(clock);
+  const limiter = new FailureLimiter(
+    clock,
+    authOptions.tokenFailuresPerIp === undefined
+      ? {}
+      : { 'token-ip': authOptions.tokenFailuresPerIp },
+  );
   const auth = new AuthService(repos, clock, limiter);
   return {
     auth,
@@ -74,7 +106,7 @@ export function createServices(
       auth,
       limiter,
       authOptions.oauth ?? DEFAULT_OAUTH_OPTIONS,
-      authOptions.audit,
+      authOptions.audit ?? auditLogSink(repos),
     ),
     web: new WebAuthService(
       repos,
@@ -92,6 +124,7 @@ export function createServices(
     genomes: new GenomeService(repos),
     files: new FileService(repos, access, storage.blobs, clock, storage.files),
     properties: new PropertyService(repos, access),
-    search: new SearchService(repos),
+    search: new SearchService(repos, access),
+    sharing: new SharingService(repos, access, auth),
   };
 }

@@ -409,6 +409,9 @@ export class OAuthService {
 
   /** `GET oauthv2/token/current`: the token, its application, owner and scopes. */
   async tokenDetails(principal: Principal) {
+    // A share link is presented like a token but is none (issue 4): it has no token record.
+    if (principal.link)
+      throw new AppError('Forbidden', 'A share link gives access to its project only');
     const clientRef = principal.token?.clientRef;
     const client = clientRef ? await this.repos.oauth.findClientByRef(clientRef) : undefined;
     return {
@@ -425,7 +428,7 @@ export class OAuthService {
 
   /** Revokes the presented token (`DELETE oauthv2/token/current`). */
   async revokeCurrent(principal: Principal, token: string, ip: string): Promise<void> {
-    await this.auth.revokeToken({ token });
+    await this.auth.revokeToken({ token }, { kind: 'user', id: principal.user.id }, ip);
     await this.audit.record({
       action: 'oauth.token.revoke',
       actorUserId: principal.user.id,

@@ -7,4 +7,11 @@ export interface Principal {
   tokenId: string;
   /** The token's record (its client and expiry, for token/current). */
   token?: AccessToken | undefined;
+  /**
+   * Set when the caller holds a share link (issue 4) instead of a user token: `user` is then a
+   * placeholder that owns nothing, and the scope is `read project <projectId>`.
+   */
+  link?: { id: string; projectId: string } | undefined;
+  /** Where the request came from (for the audit log); set per request by the HTTP layer. */
+  clientIp?: string | undefined;
 }

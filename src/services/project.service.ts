@@ -13,7 +13,7 @@ import {
   type Sample,
   type PropertyMatch,
 } from '../domain/index.js';
-import type { ProjectSort, Repositories } from '../ports.js';
+import type { Ownership, ProjectSort, Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
 import type { Principal } from './principal.js';
 
@@ -56,16 +56,27 @@ export class ProjectService {
     return this.access.project(principal, id, 'browse');
   }
 
-  /** The caller's projects that the token may browse; `name` is an exact match. */
+  /**
+   * The projects the caller owns or has been shared (issue 4), that the token may browse; `name`
+   * is an exact match.
+   */
   list(
     principal: Principal,
-    filter: { name?: string | undefined; property?: PropertyMatch | undefined },
+    filter: {
+      name?: string | undefined;
+      property?: PropertyMatch | undefined;
+      ownership?: Ownership | undefined;
+    },
     page: PageRequest<ProjectSort>,
   ): Promise<Page<Project>> {
     const ids = scopeGrantsGlobally(principal.scope, 'browse')
       ? undefined
       : scopedIds(principal.scope, 'browse', 'project');
-    return this.repos.projects.listByOwner(principal.user.id, { ...filter, ids }, page);
+    return this.repos.projects.listVisible(
+      this.access.viewer(principal),
+      { name: filter.name, ids, ownership: filter.ownership, property: filter.property },
+      page,
+    );
   }
 
   async samples(

@@ -4,7 +4,6 @@ import {
   badRequest,
   isMultiValue,
   parsePropertyList,
-  scopeGrants,
   type Access,
   type AppResult,
   type AppSession,
@@ -234,54 +233,39 @@ export class PropertyService {
     return out;
   }
 
-  /** The referenced object when the reader owns it and the token may browse it; else undefined. */
+  /**
+   * The referenced object when the reader may browse it, by the one access rule (owned or shared,
+   * and in the token's scope); else undefined. Files count only when complete.
+   */
   private async lookup(principal: Principal, ref: Ref): Promise<ReferencedObject | undefined> {
     if (!/^[1-9]\d{0,18}$/.test(ref.id)) return undefined;
-    const found = await this.load(ref);
-    if (!found || found.value.ownerId !== principal.user.id) return undefined;
-    if (found.kind === 'appsession') return found;
-    const subject =
-      found.kind === 'project' || found.kind === 'run'
-        ? { type: found.kind, id: ref.id }
-        : found.kind === 'file'
-          ? found.value.parentKind === 'run'
-            ? { type: 'run' as const, id: found.value.parentId }
-            : {
-                type: found.value.parentKind,
-                id: found.value.parentId,
-                projectId: found.value.projectId,
-              }
-          : { type: found.kind, id: ref.id, projectId: found.value.projectId };
-    if (found.kind === 'file' && found.value.uploadStatus !== 'complete') return undefined;
-    return scopeGrants(principal.scope, 'browse', subject) ? found : undefined;
-  }
-
-  private async load(ref: Ref): Promise<ReferencedObject | undefined> {
-    switch (ref.kind) {
-      case 'project': {
-        const value = await this.repos.projects.findById(ref.id);
-        return value && { kind: 'project', value };
+    try {
+      switch (ref.kind) {
+        case 'project':
+          return { kind: 'project', value: await this.access.project(principal, ref.id, 'browse') };
+        case 'run':
+          return { kind: 'run', value: await this.access.run(principal, ref.id, 'browse') };
+        case 'sample':
+          return { kind: 'sample', value: await this.access.sample(principal, ref.id, 'browse') };
+        case 'appresult':
+          return {
+            kind: 'appresult',
+            value: await this.access.appResult(principal, ref.id, 'browse'),
+          };
+        case 'appsession':
+          return {
+            kind: 'appsession',
+            value: await this.access.appSession(principal, ref.id, 'browse'),
+          };
+        case 'file': {
+          const value = await this.access.file(principal, ref.id, 'browse');
+          return value.uploadStatus === 'complete' ? { kind: 'file', value } : undefined;
+        }
       }
-      case 'run': {
-        const value = await this.repos.runs.findById(ref.id);
-        return value && { kind: 'run', value };
-      }
-      case 'sample': {
-        const value = await this.repos.samples.findById(ref.id);
-        return value && { kind: 'sample', value };
-      }
-      case 'appresult': {
-        const value = await this.repos.appResults.findById(ref.id);
-        return value && { kind: 'appresult', value };
-      }
-      case 'appsession': {
-        const value = await this.repos.appSessions.findById(ref.id);
-        return value && { kind: 'appsession', value };
-      }
-      case 'file': {
-        const value = await this.repos.files.findById(ref.id);
-        return value && { kind: 'file', value };
-      }
+    } catch (error) {
+      if (error instanceof AppError && (error.code === 'NotFound' || error.code === 'Forbidden'))
+        return undefined;
+      throw error;
     }
   }
 }

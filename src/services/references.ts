@@ -6,11 +6,11 @@ import {
   type Run,
   type Sample,
   parseHref,
-  scopeGrants,
   truncateForMessage,
   type ResourceReference,
 } from '../domain/index.js';
 import type { Repositories } from '../ports.js';
+import { AccessService } from './access.service.js';
 import type { Principal } from './principal.js';
 
 /** A client may link a result to many inputs, but not to an unbounded list. */
@@ -73,16 +73,9 @@ export async function resolveReferences(
     }
     if (!/^[1-9]\d{0,18}$/.test(parsed.id)) throw unresolved(ref.hrefContent);
     const kindTyped = kind as (typeof REFERABLE)[number];
-    const ownerAndProject = await lookup(repos, kindTyped, parsed.id);
-    if (
-      !ownerAndProject ||
-      ownerAndProject.ownerId !== principal.user.id ||
-      !scopeGrants(principal.scope, 'browse', {
-        type: kindTyped,
-        id: parsed.id,
-        projectId: ownerAndProject.projectId,
-      })
-    ) {
+    // Visible to the caller by the one access rule (owned or shared, and in the token's scope).
+    const found = await lookupFull(repos, kindTyped, parsed.id);
+    if (!found || !(await new AccessService(repos).canBrowse(principal, found))) {
       throw unresolved(ref.hrefContent);
     }
     if (!out.some((r) => r.kind === kindTyped && r.id === parsed.id && r.rel === rel)) {
@@ -90,14 +83,6 @@ export async function resolveReferences(
     }
   }
   return out;
-}
-
-async function lookup(
-  repos: Repositories,
-  kind: (typeof REFERABLE)[number],
-  id: string,
-): Promise<{ ownerId: string; projectId?: string } | undefined> {
-  return (await lookupFull(repos, kind, id))?.value;
 }
 
 /** Reads `HrefGenome` (`v1pre3/genomes/4`) into a genome id that exists. */
@@ -132,18 +117,12 @@ export async function expandReferences(
   principal: Principal,
   refs: readonly ResourceReference[],
 ): Promise<ExpandedReference[]> {
+  const access = new AccessService(repos);
   return Promise.all(
     refs.map(async (ref): Promise<ExpandedReference> => {
       if (ref.kind === 'file') return { ref };
       const found = await lookupFull(repos, ref.kind, ref.id);
-      const visible =
-        found &&
-        found.value.ownerId === principal.user.id &&
-        scopeGrants(principal.scope, 'browse', {
-          type: ref.kind,
-          id: ref.id,
-          projectId: 'projectId' in found.value ? found.value.projectId : undefined,
-        });
+      const visible = found && (await access.canBrowse(principal, found));
       return visible ? { ref, content: found } : { ref };
     }),
   );

@@ -27,7 +27,7 @@ export class RunService {
     const ids = scopeGrantsGlobally(principal.scope, 'browse')
       ? undefined
       : scopedIds(principal.scope, 'browse', 'run');
-    return this.repos.runs.listByOwner(principal.user.id, { ...filter, ids }, page);
+    return this.repos.runs.listVisible(this.access.viewer(principal), { ...filter, ids }, page);
   }
 
   /** Records a run (no files: ingest is the runs issue). Used by operators and tests. */

@@ -12,6 +12,7 @@ import {
 } from '../domain/index.js';
 import { parseSearchQuery, parseSearchScope, type SearchKind } from '../domain/search.js';
 import type { Repositories, SearchAccess, SearchHit, SearchSort } from '../ports.js';
+import type { AccessService } from './access.service.js';
 import type { Principal } from './principal.js';
 
 /** One hit, loaded: exactly one of the resource fields is set, by `kind`. */
@@ -24,12 +25,15 @@ export type SearchItem = { kind: SearchKind; score: number } & (
 );
 
 /**
- * `GET search` (spec 3.12; docs/api-choices.md "Search"): the caller's own resources that the
- * token may browse, nothing else, not even in TotalCount: ownership and scope are conditions of
- * the index query itself.
+ * `GET search` (spec 3.12; docs/api-choices.md "Search"): the resources the caller owns or has
+ * been shared, that the token may browse, nothing else, not even in TotalCount: visibility and
+ * scope are conditions of the index query itself.
  */
 export class SearchService {
-  constructor(private readonly repos: Repositories) {}
+  constructor(
+    private readonly repos: Repositories,
+    private readonly access: AccessService,
+  ) {}
 
   async search(
     principal: Principal,
@@ -50,16 +54,16 @@ export class SearchService {
         };
     const found = await this.repos.search.search(
       query,
-      { ownerId: principal.user.id, kinds, access },
+      { viewer: this.access.viewer(principal), kinds, access },
       page,
     );
     const loaded = await this.load(found.items);
     const items: SearchItem[] = [];
     for (const hit of found.items) {
       const item = loaded.get(`${hit.kind}:${hit.id}`);
-      // The index is written with its resource; a hit whose row is gone (or, defensively, not the
-      // caller's) is left out rather than shown.
-      if (item && ownerOf(item) === principal.user.id) items.push({ ...item, score: hit.score });
+      // The index is written with its resource; a hit whose row is gone is left out. Who may see
+      // a hit is decided by the index query (the visibility rule of issue 4), not here.
+      if (item) items.push({ ...item, score: hit.score });
     }
     return { totalCount: found.totalCount, items };
   }
@@ -97,20 +101,5 @@ export class SearchService {
       out.set(`${kind}:${file.id}`, { kind, score: 0, file } as SearchItem);
     }
     return out;
-  }
-}
-
-function ownerOf(item: SearchItem): string {
-  switch (item.kind) {
-    case 'project':
-      return item.project.ownerId;
-    case 'sample':
-      return item.sample.ownerId;
-    case 'appresult':
-      return item.appResult.ownerId;
-    case 'run':
-      return item.run.ownerId;
-    default:
-      return item.file.ownerId;
   }
 }

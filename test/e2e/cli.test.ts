@@ -4,17 +4,20 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHub } from '../../src/app/hub.js';
+import { loadConfig } from '../../src/config/index.js';
 import { backends, type Backend } from '../support/backends.js';
 
 /** The operator commands, run as a user runs them: the built `dist/app/main.js`, real processes. */
 const BIN = resolve('dist/app/main.js');
 
-function seqhub(args: string[], env: Record<string, string>, cwd: string) {
+function seqhub(args: string[], env: Record<string, string>, cwd: string, input?: string) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
     env: { ...cleanEnv(), ...env },
     encoding: 'utf8',
     timeout: 30_000,
+    input,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -157,6 +160,48 @@ describe.each(backends())('seqhub operator commands on $kind', (backend: Backend
       expect(full.status).toBe(200);
     } finally {
       await stop(child);
+    }
+  });
+
+  it('admin token revoke stops the token; create and revoke are in the audit log, the token is not', async () => {
+    seqhub(['admin', 'user', 'create', '--email', 'ada@lab.example', '--name', 'Ada'], env, dir);
+    const token = seqhub(
+      ['admin', 'token', 'create', '--email', 'ada@lab.example'],
+      env,
+      dir,
+    ).stdout.trim();
+    const revoked = seqhub(['admin', 'token', 'revoke', '--token-stdin'], env, dir, token);
+    expect(revoked).toMatchObject({ code: 0, stdout: 'revoked\n' });
+    const again = seqhub(['admin', 'token', 'revoke', '--token-stdin'], env, dir, token);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('no such live token');
+
+    const port = await freePort();
+    const { child } = await serve(['--port', String(port)], env, dir);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/v1pre3/users/current`, {
+        headers: { 'x-access-token': token },
+      });
+      expect(res.status).toBe(401);
+    } finally {
+      await stop(child);
+    }
+    const hub = await openHub(loadConfig({ env, flags: {}, cwd: dir }));
+    try {
+      const rows = await hub.db.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', 'like', 'token.%')
+        .orderBy('id', 'desc')
+        .limit(2)
+        .execute();
+      expect(rows.map((r) => [r.action, r.actor_kind])).toEqual([
+        ['token.revoke', 'system'],
+        ['token.create', 'system'],
+      ]);
+      expect(JSON.stringify(rows)).not.toContain(token);
+    } finally {
+      await hub.close();
     }
   });
 

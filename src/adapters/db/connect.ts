@@ -154,7 +154,9 @@ function preparingStatements(pool: pg.Pool): pg.Pool {
 export async function migrateToLatest(handle: DbHandle): Promise<void> {
   const migrations = allMigrations(handle.kind);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const migrator = new Migrator({ db: handle.db, provider });
+  // 0006 (OAuth, issue 4) and 0007 (sharing) are built side by side: a database migrated with
+  // 0007 first must still accept 0006 when it arrives.
+  const migrator = new Migrator({ db: handle.db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

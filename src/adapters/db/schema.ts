@@ -245,6 +245,41 @@ export interface WebSessionsTable {
   expires_at: string;
 }
 
+/** Migration 0007 (sharing, issue 4). */
+export interface SharesTable {
+  id: Id;
+  resource_kind: string;
+  resource_id: Ref;
+  user_id: Ref;
+  level: string;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface ShareLinksTable {
+  id: Id;
+  project_id: Ref;
+  token_hash: string;
+  created_by: Ref;
+  label: string;
+  created_at: string;
+  deactivated_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Id;
+  at: string;
+  actor_kind: string;
+  actor_id: Ref | null;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  project_id: Ref | null;
+  run_id: Ref | null;
+  client_ip: string | null;
+  details: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -265,6 +300,9 @@ export interface Database {
   oauth_device_codes: OAuthDeviceCodesTable;
   user_passwords: UserPasswordsTable;
   web_sessions: WebSessionsTable;
+  shares: SharesTable;
+  share_links: ShareLinksTable;
+  audit_events: AuditEventsTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -14,7 +14,10 @@ declare module 'fastify' {
   }
 }
 
-/** The token, from `x-access-token`, `Authorization: Bearer` or `access_token` (spec 1.2). */
+/**
+ * The token, from `x-access-token`, `Authorization: Bearer` or `access_token` (spec 1.2), or a
+ * share link's secret from any of those or from `link` (issue 4).
+ */
 export function presentedToken(request: FastifyRequest): string | undefined {
   const header = request.headers['x-access-token'];
   if (typeof header === 'string' && header.trim()) return header.trim();
@@ -24,7 +27,7 @@ export function presentedToken(request: FastifyRequest): string | undefined {
     if (match) return match[1];
   }
   const query = request.query as Record<string, unknown> | undefined;
-  const fromQuery = query?.access_token;
+  const fromQuery = query?.access_token ?? query?.link;
   return typeof fromQuery === 'string' && fromQuery ? fromQuery : undefined;
 }
 
@@ -38,6 +41,8 @@ export function installAuth(app: FastifyInstance, services: Services): void {
       (request.query as Record<string, unknown> | undefined)?.signature !== undefined
     )
       return;
-    request.principal = await services.auth.authenticate(presentedToken(request), request.ip);
+    const principal = await services.auth.authenticate(presentedToken(request), request.ip);
+    // A copy per request: the authenticated principal is cached and shared across requests.
+    request.principal = { ...principal, clientIp: request.ip };
   });
 }

@@ -70,7 +70,7 @@ export const projectCompact = (p: Project) => ({
   UserOwnedBy: userCompact(p.owner),
   DateCreated: date(p.createdAt),
   DateModified: date(p.modifiedAt),
-  HasCollaborators: false,
+  HasCollaborators: p.hasCollaborators,
   TotalSize: p.totalSize,
 });
 

@@ -158,6 +158,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           request.params.id,
           q.expires ?? '',
           q.signature,
+          request.ip,
         );
         return sendContent(request, reply, file, services);
       }

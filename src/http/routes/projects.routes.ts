@@ -25,9 +25,18 @@ import {
   CreateProjectBody,
   CreateSampleBody,
 } from '../schemas/requests.schema.js';
+import { OwnershipQuery } from '../schemas/sharing.schema.js';
 import type { RouteDeps } from './deps.js';
 import { propertiesOf } from './embed.js';
-import { filterText, ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
+import {
+  filterText,
+  ok,
+  okList,
+  ownershipOf,
+  pageRequest,
+  parseStatuses,
+  presentContext,
+} from './reply.js';
 
 const refsIn = (refs: { Rel?: string; Type?: string; HrefContent: string }[] | undefined) =>
   refs?.map((r) => ({ rel: r.Rel, type: r.Type, hrefContent: r.HrefContent }));
@@ -72,12 +81,13 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
   const listProjects = {
     schema: {
       tags,
-      summary: "The caller's projects",
+      summary: "The caller's projects and those shared with them",
       params: IdParams,
       querystring: Type.Object({
         ...ListQuery(ProjectSorts).properties,
         Name: Type.Optional(Type.String({ maxLength: 1024, description: 'Exact project name' })),
         ...PropertyFilterQuery,
+        Ownership: Type.Optional(OwnershipQuery),
       }),
       response: { 200: ListEnvelope(ProjectCompact), ...errorResponses },
     },
@@ -87,7 +97,12 @@ export const projectRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     const page = pageRequest(request.query, 'Id');
     const name = filterText(request.query.Name, 'Name');
     const property = parsePropertyMatch(request.query.PropertyName, request.query.PropertyValue);
-    const result = await services.projects.list(request.principal, { name, property }, page);
+    const ownership = ownershipOf(request.query.Ownership);
+    const result = await services.projects.list(
+      request.principal,
+      { name, property, ownership },
+      page,
+    );
     return okList(result, page, present.projectCompact);
   });
 

@@ -75,3 +75,10 @@ export function presentContext(
 ): PresentContext {
   return { origin: publicUrl ?? `${request.protocol}://${request.host}` };
 }
+
+/** `Ownership=Owned|Shared|All` on users/{id}/projects and .../runs (issue 4). */
+export function ownershipOf(
+  raw: 'All' | 'Owned' | 'Shared' | undefined,
+): 'all' | 'owned' | 'shared' | undefined {
+  return raw === undefined ? undefined : (raw.toLowerCase() as 'all' | 'owned' | 'shared');
+}

@@ -12,9 +12,10 @@ import {
   PropertyFilterQuery,
 } from '../schemas/common.schema.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
+import { OwnershipQuery } from '../schemas/sharing.schema.js';
 import type { RouteDeps } from './deps.js';
 import { propertiesOf } from './embed.js';
-import { filterText, ok, okList, pageRequest, presentContext } from './reply.js';
+import { filterText, ok, okList, ownershipOf, pageRequest, presentContext } from './reply.js';
 
 /** `Statuses=Complete,failed` on runs: comma list, case-insensitive. */
 function parseRunStatuses(raw: string | undefined): string[] | undefined {
@@ -52,7 +53,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     {
       schema: {
         tags,
-        summary: "The caller's runs",
+        summary: "The caller's runs and those shared with them",
         params: IdParams,
         querystring: Type.Object({
           ...ListQuery(RunSorts).properties,
@@ -66,6 +67,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           ),
           IncludeLocked: Type.Optional(Type.Boolean()),
           ...PropertyFilterQuery,
+          Ownership: Type.Optional(OwnershipQuery),
         }),
         response: { 200: ListEnvelope(RunCompact), ...errorResponses },
       },
@@ -82,6 +84,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           flowcellBarcode: filterText(q.FlowcellBarcode, 'FlowcellBarcode'),
           reagentBarcode: filterText(q.ReagentBarcode, 'ReagentBarcode'),
           property: parsePropertyMatch(q.PropertyName, q.PropertyValue),
+          ownership: ownershipOf(q.Ownership),
         },
         page,
       );

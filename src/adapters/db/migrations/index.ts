@@ -6,6 +6,7 @@ import { filesMigration } from './0003-files.js';
 import { propertiesMigration } from './0004-properties.js';
 import { searchMigration } from './0005-search.js';
 import { searchSpeedMigration } from './0006-search-speed.js';
+import { sharingMigration } from './0007-sharing.js';
 import { oauthMigration } from './0008-oauth.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
@@ -17,7 +18,7 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0004-properties': propertiesMigration(kind),
     '0005-search': searchMigration(kind),
     '0006-search-speed': searchSpeedMigration(kind),
-    // 0007 is taken by work on another branch (sharing, audit log).
+    '0007-sharing': sharingMigration(kind),
     '0008-oauth': oauthMigration(kind),
   };
 }

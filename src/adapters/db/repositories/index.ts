@@ -11,6 +11,11 @@ import { KyselyProjectRepository } from './project.repository.js';
 import { KyselyRunRepository } from './run.repository.js';
 import { KyselySampleRepository } from './sample.repository.js';
 import { KyselySearchRepository } from './search.repository.js';
+import {
+  KyselyAuditLog,
+  KyselyShareLinkRepository,
+  KyselyShareRepository,
+} from './sharing.repository.js';
 import { KyselyTokenRepository, KyselyUserRepository } from './user.repository.js';
 
 /** All repositories over one Kysely handle (the database, or an open transaction). */
@@ -34,6 +39,9 @@ export function kyselyRepositories(
     search: new KyselySearchRepository(db, kind),
     oauth: new KyselyOAuthRepository(db, now),
     webAuth: new KyselyWebAuthRepository(db, now),
+    shares: new KyselyShareRepository(db, now),
+    shareLinks: new KyselyShareLinkRepository(db, now),
+    audit: new KyselyAuditLog(db, now),
     transaction: (work) =>
       db.isTransaction
         ? work(kyselyRepositories(db, kind, now))

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Page, PageRequest, Project } from '../../../domain/index.js';
-import type { ProjectFilter, ProjectRepository, ProjectSort } from '../../../ports.js';
+import type { ProjectFilter, ProjectRepository, ProjectSort, Viewer } from '../../../ports.js';
 import { isUniqueViolation } from '../connect.js';
 import type { Database } from '../schema.js';
 import { countAll, orderAndPage, ownerRef, pageOf, propertyCondition, toId } from './common.js';
+import { visibleIds } from './visibility.js';
 
 const SORT_COLUMNS: Record<ProjectSort, string> = {
   Id: 'p.id',
@@ -22,7 +23,7 @@ export class KyselyProjectRepository implements ProjectRepository {
       .selectFrom('projects as p')
       .innerJoin('users as u', 'u.id', 'p.owner_id')
       .selectAll('p')
-      .select(['u.name as owner_name', 'u.email as owner_email']);
+      .select(['u.name as owner_name', 'u.email as owner_email', hasCollaborators]);
   }
 
   async insert(input: {
@@ -71,12 +72,33 @@ export class KyselyProjectRepository implements ProjectRepository {
     return row && mapProject(row);
   }
 
-  async listByOwner(
-    ownerId: string,
+  async setOwner(
+    id: string,
+    fromOwnerId: string,
+    newOwnerId: string,
+  ): Promise<'moved' | 'name-taken' | 'stale'> {
+    try {
+      const result = await this.db
+        .updateTable('projects')
+        .set({ owner_id: newOwnerId, modified_at: this.now() })
+        .where('id', '=', id)
+        .where('owner_id', '=', fromOwnerId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1 ? 'moved' : 'stale';
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'name-taken';
+      throw error;
+    }
+  }
+
+  async listVisible(
+    viewer: Viewer,
     filter: ProjectFilter,
     page: PageRequest<ProjectSort>,
   ): Promise<Page<Project>> {
-    let base = this.db.selectFrom('projects as p').where('p.owner_id', '=', ownerId);
+    let base = this.db
+      .selectFrom('projects as p')
+      .where(sql<boolean>`p.id IN (${visibleIds('project', viewer, filter.ownership)})`);
     if (filter.name !== undefined) base = base.where('p.name', '=', filter.name);
     if (filter.ids !== undefined) {
       if (filter.ids.length === 0) return { items: [], totalCount: 0 };
@@ -87,7 +109,7 @@ export class KyselyProjectRepository implements ProjectRepository {
       base
         .innerJoin('users as u', 'u.id', 'p.owner_id')
         .selectAll('p')
-        .select(['u.name as owner_name', 'u.email as owner_email']),
+        .select(['u.name as owner_name', 'u.email as owner_email', hasCollaborators]),
       page,
       SORT_COLUMNS,
       'p.id',
@@ -95,6 +117,12 @@ export class KyselyProjectRepository implements ProjectRepository {
     return pageOf(base.select(countAll).executeTakeFirst(), rows, mapProject);
   }
 }
+
+/** One probe of `shares_resource_user_uq` per project row. */
+const hasCollaborators = sql<number>`CASE WHEN EXISTS (SELECT 1 FROM shares s
+  WHERE s.resource_kind = 'project' AND s.resource_id = p.id) THEN 1 ELSE 0 END`.as(
+  'has_collaborators',
+);
 
 function mapProject(r: {
   id: number | string;
@@ -106,6 +134,7 @@ function mapProject(r: {
   created_at: string;
   modified_at: string;
   total_size: number | string;
+  has_collaborators: number | string;
 }): Project {
   return {
     id: toId(r.id),
@@ -116,5 +145,6 @@ function mapProject(r: {
     createdAt: r.created_at,
     modifiedAt: r.modified_at,
     totalSize: Number(r.total_size),
+    hasCollaborators: Number(r.has_collaborators) === 1,
   };
 }

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Page, PageRequest, Run } from '../../../domain/index.js';
-import type { NewRun, RunFilter, RunRepository, RunSort } from '../../../ports.js';
+import type { NewRun, RunFilter, RunRepository, RunSort, Viewer } from '../../../ports.js';
 import type { Database, RunsTable } from '../schema.js';
 import {
   countAll,
@@ -13,6 +13,7 @@ import {
   toId,
   propertyCondition,
 } from './common.js';
+import { visibleIds } from './visibility.js';
 
 const SORT_COLUMNS: Record<RunSort, string> = {
   Id: 'r.id',
@@ -77,12 +78,24 @@ export class KyselyRunRepository implements RunRepository {
     return rows.map(mapRun);
   }
 
-  async listByOwner(
-    ownerId: string,
+  async setOwner(id: string, fromOwnerId: string, newOwnerId: string): Promise<'moved' | 'stale'> {
+    const result = await this.db
+      .updateTable('runs')
+      .set({ owner_id: newOwnerId, modified_at: this.now() })
+      .where('id', '=', id)
+      .where('owner_id', '=', fromOwnerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? 'moved' : 'stale';
+  }
+
+  async listVisible(
+    viewer: Viewer,
     filter: RunFilter,
     page: PageRequest<RunSort>,
   ): Promise<Page<Run>> {
-    let base = this.db.selectFrom('runs as r').where('r.owner_id', '=', ownerId);
+    let base = this.db
+      .selectFrom('runs as r')
+      .where(sql<boolean>`r.id IN (${visibleIds('run', viewer, filter.ownership)})`);
     if (filter.statuses?.length) base = base.where('r.status', 'in', [...filter.statuses]);
     if (filter.instrumentType !== undefined)
       base = base.where('r.instrument_type', '=', filter.instrumentType);

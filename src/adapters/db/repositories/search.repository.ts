@@ -7,9 +7,16 @@ import {
   type SearchQuery,
   type SearchTerm,
 } from '../../../domain/search.js';
-import type { SearchAccess, SearchHit, SearchRepository, SearchSort } from '../../../ports.js';
+import type {
+  SearchAccess,
+  SearchHit,
+  SearchRepository,
+  SearchSort,
+  Viewer,
+} from '../../../ports.js';
 import type { Database, DbKind } from '../schema.js';
 import { toId } from './common.js';
+import { visibleIds } from './visibility.js';
 
 /** Indexed text is capped: a page of property text is plenty to find a resource by. */
 const BODY_LIMIT = 32 * 1024;
@@ -232,10 +239,14 @@ export class KyselySearchRepository implements SearchRepository {
 
   async search(
     query: SearchQuery,
-    filter: { ownerId: string; kinds: readonly SearchKind[]; access: SearchAccess },
+    filter: { viewer: Viewer; kinds: readonly SearchKind[]; access: SearchAccess },
     page: PageRequest<SearchSort>,
   ): Promise<Page<SearchHit>> {
-    const where: RawBuilder<unknown>[] = [sql`si.owner_id = ${filter.ownerId}`];
+    // Sharing (issue 4): a hit is visible when its project is, or (runs and run files) its run.
+    const where: RawBuilder<unknown>[] = [
+      sql`(si.project_id IN (${visibleIds('project', filter.viewer)})
+        OR (si.subject_kind = 'run' AND si.subject_id IN (${visibleIds('run', filter.viewer)})))`,
+    ];
     if (filter.kinds.length < 7)
       where.push(sql`si.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`);
     const access = accessCondition(filter.access);
@@ -259,12 +270,11 @@ export class KyselySearchRepository implements SearchRepository {
       const match = fts5Query(query.terms);
       const from = sql`search_fts JOIN search_index si ON si.id = search_fts.rowid`;
       const cols = sql`si.id, si.kind, si.resource_id, si.name_lc, si.created_at`;
-      // Exact names come from the (owner_id, name_lc) index wherever they are in the match set
-      // (FTS5 seeks their rowid); the other matches are the first ones in index order, up to
-      // SEARCH_MAX_HITS in all.
+      // Exact names wherever they are in the match set (visible ones: shared projects' too, so
+      // not through the (owner_id, name_lc) index); the other matches are the first ones in
+      // index order, up to SEARCH_MAX_HITS in all.
       const exact = sql`SELECT ${cols}, 1 AS exact FROM ${from}
-        WHERE si.owner_id = ${filter.ownerId} AND si.name_lc = ${exactName}
-          AND search_fts MATCH ${match} AND ${conds}`;
+        WHERE si.name_lc = ${exactName} AND search_fts MATCH ${match} AND ${conds}`;
       const exactCount = Number(
         (await sql<{ n: number }>`SELECT count(*) AS n FROM (${exact})`.execute(this.db)).rows[0]
           ?.n ?? 0,
