@@ -1,0 +1,204 @@
+import {
+  CBCL_PREAMBLE_SIZE,
+  FormatError,
+  cbclHeaderSize,
+  parseCbclHeader,
+  type CbclHeader,
+  type CbclTileRecord,
+} from '../../formats/index.js';
+import type { RunFolderReader } from '../../ports.js';
+
+/** The run's lanes and tiles, as RunInfo.xml lists them (`<Tile>1_1101</Tile>` -> lane 1, tile 1101). */
+export interface RunTiles {
+  tiles: { lane: number; tile: number }[];
+}
+
+/** One cycle's bytes for one tile, still encoded: parsing happens where the CPU work is done. */
+export type RawCycle =
+  | { kind: 'bcl'; path: string; bytes: Uint8Array }
+  | { kind: 'cbcl'; path: string; header: CbclHeader; record: CbclTileRecord; block: Uint8Array };
+
+/** Everything needed to demultiplex one tile, as bytes (transferable to a worker thread). */
+export interface RawTile {
+  lane: number;
+  tile: number;
+  filterPath: string;
+  filter: Uint8Array;
+  positions: { kind: 'locs' | 'clocs'; path: string; bytes: Uint8Array };
+  /** 0-based run cycles loaded, in the order of `cycles`. */
+  cycleNumbers: number[];
+  cycles: RawCycle[];
+}
+
+type LaneFormat = { kind: 'cbcl' } | { kind: 'bcl'; suffix: string };
+
+const BASECALLS = 'Data/Intensities/BaseCalls';
+const lanePart = (lane: number) => `L${String(lane).padStart(3, '0')}`;
+
+/**
+ * Finds and reads a tile's files: `.filter`, positions (`.locs`, `.clocs` or the flow cell's
+ * `s.locs`), and the BCL/CBCL data of the wanted cycles. Lane formats and CBCL headers are looked
+ * up once per file and kept (their number depends on cycles and lanes, not on cluster counts).
+ */
+export class TileLoader {
+  private readonly formats = new Map<number, Promise<LaneFormat>>();
+  private readonly cbclHeaders = new Map<string, Promise<CbclHeader>>();
+  private sLocs: Promise<Uint8Array | undefined> | undefined;
+
+  constructor(private readonly reader: RunFolderReader) {}
+
+  async load(
+    lane: number,
+    tile: number,
+    cycleNumbers: number[],
+    signal?: AbortSignal,
+  ): Promise<RawTile> {
+    const l = lanePart(lane);
+    const [filterPath, positions, format] = await Promise.all([
+      this.first(
+        [`${BASECALLS}/${l}/s_${lane}_${tile}.filter`, `${BASECALLS}/s_${lane}_${tile}.filter`],
+        signal,
+      ),
+      this.positions(lane, tile, signal),
+      this.format(lane, tile, signal),
+    ]);
+    if (!filterPath) {
+      throw new FormatError(`no filter file for lane ${lane} tile ${tile}`, {
+        file: `${BASECALLS}/${l}/s_${lane}_${tile}.filter`,
+      });
+    }
+    const filter = await this.reader.read(filterPath, undefined, signal);
+    const cycles = await Promise.all(
+      cycleNumbers.map((c) => this.cycle(lane, tile, c + 1, format, signal)),
+    );
+    return { lane, tile, filterPath, filter, positions, cycleNumbers, cycles };
+  }
+
+  private async first(paths: string[], signal?: AbortSignal): Promise<string | undefined> {
+    for (const path of paths) if ((await this.reader.size(path, signal)) !== undefined) return path;
+    return undefined;
+  }
+
+  private async positions(
+    lane: number,
+    tile: number,
+    signal?: AbortSignal,
+  ): Promise<RawTile['positions']> {
+    const base = `Data/Intensities/${lanePart(lane)}/s_${lane}_${tile}`;
+    const own = await this.first([`${base}.locs`, `${base}.clocs`], signal);
+    if (own) {
+      return {
+        kind: own.endsWith('.clocs') ? 'clocs' : 'locs',
+        path: own,
+        bytes: await this.reader.read(own, undefined, signal),
+      };
+    }
+    this.sLocs ??= this.reader
+      .size('Data/Intensities/s.locs', signal)
+      .then((size) =>
+        size === undefined
+          ? undefined
+          : this.reader.read('Data/Intensities/s.locs', undefined, signal),
+      );
+    const shared = await this.sLocs;
+    if (!shared) {
+      throw new FormatError(
+        `no cluster positions for lane ${lane} tile ${tile} (no .locs, .clocs or s.locs)`,
+        { file: `${base}.locs` },
+      );
+    }
+    return { kind: 'locs', path: 'Data/Intensities/s.locs', bytes: shared };
+  }
+
+  private format(lane: number, tile: number, signal?: AbortSignal): Promise<LaneFormat> {
+    let found = this.formats.get(lane);
+    if (!found) {
+      found = (async (): Promise<LaneFormat> => {
+        const l = lanePart(lane);
+        if (
+          (await this.reader.size(`${BASECALLS}/${l}/C1.1/${l}_${surface(tile)}.cbcl`, signal)) !==
+          undefined
+        )
+          return { kind: 'cbcl' };
+        for (const suffix of ['.bcl', '.bcl.gz', '.bcl.bgzf']) {
+          if (
+            (await this.reader.size(
+              `${BASECALLS}/${l}/C1.1/s_${lane}_${tile}${suffix}`,
+              signal,
+            )) !== undefined
+          ) {
+            return { kind: 'bcl', suffix };
+          }
+        }
+        throw new FormatError(`no base calls for lane ${lane} (no BCL or CBCL for cycle 1)`, {
+          file: `${BASECALLS}/${l}/C1.1`,
+        });
+      })();
+      this.formats.set(lane, found);
+    }
+    return found;
+  }
+
+  private async cycle(
+    lane: number,
+    tile: number,
+    cycle: number,
+    format: LaneFormat,
+    signal?: AbortSignal,
+  ): Promise<RawCycle> {
+    const l = lanePart(lane);
+    if (format.kind === 'bcl') {
+      const path = `${BASECALLS}/${l}/C${cycle}.1/s_${lane}_${tile}${format.suffix}`;
+      if ((await this.reader.size(path, signal)) === undefined) {
+        throw new FormatError(`missing: cycle ${cycle} of lane ${lane} tile ${tile}`, {
+          file: path,
+        });
+      }
+      return { kind: 'bcl', path, bytes: await this.reader.read(path, undefined, signal) };
+    }
+    const path = `${BASECALLS}/${l}/C${cycle}.1/${l}_${surface(tile)}.cbcl`;
+    const size = await this.reader.size(path, signal);
+    if (size === undefined)
+      throw new FormatError(`missing: cycle ${cycle} of lane ${lane} surface ${surface(tile)}`, {
+        file: path,
+      });
+    const header = await this.cbclHeader(path, signal);
+    const record = header.tiles.find((t) => t.tile === tile);
+    if (!record) throw new FormatError(`has no block for tile ${tile}`, { file: path, offset: 0 });
+    const last = header.tiles[header.tiles.length - 1] === record;
+    const end = last ? size - 1 : record.offset + record.compressedSize - 1;
+    if (record.offset > end || end >= size) {
+      throw new FormatError(
+        `truncated: the block of tile ${tile} ends past the end of the file (${size} bytes)`,
+        { file: path, offset: size },
+      );
+    }
+    const block = await this.reader.read(path, { start: record.offset, end }, signal);
+    return { kind: 'cbcl', path, header, record, block };
+  }
+
+  private cbclHeader(path: string, signal?: AbortSignal): Promise<CbclHeader> {
+    let header = this.cbclHeaders.get(path);
+    if (!header) {
+      header = (async () => {
+        const preamble = await this.reader.read(
+          path,
+          { start: 0, end: CBCL_PREAMBLE_SIZE - 1 },
+          signal,
+        );
+        const size = cbclHeaderSize(preamble, path);
+        return parseCbclHeader(
+          await this.reader.read(path, { start: 0, end: size - 1 }, signal),
+          path,
+        );
+      })();
+      this.cbclHeaders.set(path, header);
+    }
+    return header;
+  }
+}
+
+/** The surface of a tile number (1101 -> 1, 2205 -> 2): CBCL files are per lane and surface. */
+function surface(tile: number): number {
+  return Number(String(tile)[0]);
+}
