@@ -73,6 +73,8 @@ export interface DemuxPlan {
 const SEGMENT = /([YIUN])(\d+|\*)/g;
 const SAMPLE_ID = /^[A-Za-z0-9_-]+$/;
 const INDEX = /^[ACGT]*$/;
+/** Picard's barcode lists may hold no-calls, which never match a called base. */
+const INDEX_WITH_NO_CALLS = /^[ACGTN]*$/;
 
 /** Parses OverrideCycles against the run's reads into one segment list per read. */
 export function parseOverrideCycles(
@@ -177,7 +179,7 @@ export function planDemux(input: DemuxPlanInput): DemuxPlan {
       ['Index', index],
       ['Index2', index2],
     ] as const) {
-      if (!INDEX.test(seq))
+      if (!(input.matching?.kind === 'best-total' ? INDEX_WITH_NO_CALLS : INDEX).test(seq))
         throw badRequest(`${name} '${seq}' of sample ${row.sampleId} may only hold A, C, G and T`);
     }
     if (row.lane !== undefined && !input.lanes.includes(row.lane)) {

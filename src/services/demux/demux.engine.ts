@@ -15,6 +15,8 @@ export interface DemuxOptions extends ReadNameContext {
   compressionLevel?: number | undefined;
   /** See {@link TileSettings.indexInName}; default `sample`, as bcl2fastq. */
   indexInName?: 'sample' | 'read' | undefined;
+  /** Picard's default EAMSS quality masking (bcl2fastq and BCL Convert do not mask); default false. */
+  eamss?: boolean | undefined;
   /** Worker threads; 0 runs tiles inline. Default: one per CPU. */
   workers?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -80,6 +82,7 @@ export async function demultiplex(
     withFailedReads: options.withFailedReads ?? false,
     compressionLevel: options.compressionLevel ?? 1,
     indexInName: options.indexInName ?? 'sample',
+    eamss: options.eamss ?? false,
   };
   const cycles = [
     ...new Set(

@@ -18,6 +18,7 @@ import {
   type DemuxPlan,
   type DemuxPlanInput,
 } from '../../domain/demux-plan.js';
+import { applyEamss } from '../../domain/eamss.js';
 import type { RawTile } from './tile-loader.js';
 
 /** What the read names carry besides the cluster's own fields. */
@@ -38,6 +39,8 @@ export interface TileSettings extends ReadNameContext {
    * reads always carry the bases as read.
    */
   indexInName: 'sample' | 'read';
+  /** Apply Illumina's EAMSS quality masking to template reads, as Picard does by default. */
+  eamss: boolean;
 }
 
 /** Counts of one sample (or Undetermined, the last entry) in one tile. */
@@ -188,13 +191,14 @@ export function processTile(
         seq[k] = CALL_BASE[call]!;
         qual[k] = CALL_QUAL[call]!;
       }
-      builder(file).append(
-        `${head} ${readNumber}${tail}`,
-        seq.subarray(0, calls.length),
-        qual.subarray(0, calls.length),
-      );
+      const s = seq.subarray(0, calls.length);
+      const q = qual.subarray(0, calls.length);
+      if (template && settings.eamss) applyEamss(s, q);
+      builder(file).append(`${head} ${readNumber}${tail}`, s, q);
     };
+    let template = true;
     reads.forEach((r, k) => write(names.reads[k]!, r.calls, r.read));
+    template = false;
     if (plan.createFastqForIndexReads)
       indexes.forEach((calls, k) => write(names.indexes[k]!, calls, k + 1));
   }
