@@ -109,7 +109,7 @@ export function decodeCbclTile(
   // tile's member too.
   const last = header.tiles[header.tiles.length - 1] === record;
   const member = last ? block : block.subarray(0, record.compressedSize);
-  const raw = gunzip(member, file, `the block of tile ${record.tile}`);
+  const raw = gunzip(member, file, `the block of tile ${record.tile}`, record.offset);
   let stored = record.clusters;
   if (header.nonPfExcluded) {
     if (!pf)

@@ -10,13 +10,18 @@ export function isGzip(bytes: Uint8Array): boolean {
  * Inflates gzip bytes: one member, or several concatenated (BGZF is a series of members). A broken
  * or truncated stream is a {@link FormatError} naming the file.
  */
-export function gunzip(bytes: Uint8Array, file: string | undefined, what = 'gzip data'): Buffer {
+export function gunzip(
+  bytes: Uint8Array,
+  file: string | undefined,
+  what = 'gzip data',
+  offset = 0,
+): Buffer {
   try {
     return gunzipSync(bytes);
   } catch (error) {
     throw new FormatError(`${what} does not inflate: ${(error as Error).message}`, {
       file,
-      offset: 0,
+      offset,
     });
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalRunFolder } from '../../src/adapters/run-folder/index.js';
 import type { DemuxPlanInput, DemuxSampleInput, RunRead } from '../../src/domain/demux-plan.js';
+import type { RunFolderReader } from '../../src/ports.js';
 import { parseFastq, type FastqRecord } from '../../src/formats/index.js';
 import { demultiplex, type DemuxReport } from '../../src/services/demux/index.js';
 import { MemorySink, PICARD_ILLUMINA } from '../support/demux.js';
@@ -241,4 +242,59 @@ describe.skipIf(!PICARD_ILLUMINA)('Picard run folders against IlluminaBasecallsT
       expect(report.pfClusters).toBe(0);
     },
   );
+
+  it('151T8B8B151T_cbcl (NovaSeq CBCL, 2 surfaces): R1, I1, I2, R2 of every PF read, per barcode pair', async () => {
+    const dir = join(root, '151T8B8B151T_cbcl');
+    // The folder's s.locs was not obtainable (shared testdata README): serve 28 positions at (0, 0),
+    // so names carry 1000:1000 and the records are compared on their contents, not their names.
+    const folder = new LocalRunFolder(dir);
+    const sLocs = new Uint8Array(12 + 28 * 8);
+    new DataView(sLocs.buffer).setInt32(0, 1, true);
+    new DataView(sLocs.buffer).setFloat32(4, 1, true);
+    new DataView(sLocs.buffer).setUint32(8, 28, true);
+    const reader: RunFolderReader = {
+      size: (path) =>
+        path === 'Data/Intensities/s.locs' ? Promise.resolve(sLocs.length) : folder.size(path),
+      read: (path, range) =>
+        path === 'Data/Intensities/s.locs'
+          ? Promise.resolve(sLocs.slice())
+          : folder.read(path, range),
+    };
+    const samples = params(join(dir, 'fastq/barcode_double.params'), 2);
+    const sink = new MemorySink();
+    const report = await demultiplex(
+      reader,
+      { tiles: [1101, 1102].map((tile) => ({ lane: 1, tile })) },
+      {
+        reads: reads([151, false], [8, true], [8, true], [151, false]),
+        lanes: [1],
+        samples,
+        matching: PICARD_MATCHING,
+        createFastqForIndexReads: true,
+      },
+      sink,
+      { ...NAMES, withFailedReads: false, eamss: false },
+    );
+    expect(report.clusters).toBe(56);
+    expect(report.pfClusters).toBe(50);
+    const tuples = (files: FastqRecord[][]) =>
+      files[0]!.map((_, i) => files.map((f) => `${f[i]!.seq} ${f[i]!.qual}`).join(' | ')).sort();
+    let compared = 0;
+    for (const [prefix, file] of [
+      ...samples.map((s, i) => [`${s.sampleId}_S${i + 1}`, s.file]),
+      ['Undetermined_S0', 'NN'],
+    ]) {
+      const want = tuples(
+        ['1', 'barcode_1', 'barcode_2', '2'].map((e) =>
+          parseFastq(readFileSync(join(dir, `fastq/${file}.${e}.fastq`), 'latin1')),
+        ),
+      );
+      const got = tuples(
+        ['R1', 'I1', 'I2', 'R2'].map((r) => sink.fastq(`${prefix}_L001_${r}_001.fastq.gz`)),
+      );
+      expect(got, file).toEqual(want);
+      compared += want.length;
+    }
+    expect(compared).toBe(50);
+  });
 });

@@ -100,6 +100,7 @@ export async function demultiplex(
   const inFlight: Promise<TileResult>[] = [];
   let done = 0;
   const consume = async (result: TileResult) => {
+    signal?.throwIfAborted();
     for (const out of result.outputs) {
       await sink.append(out.name, out.bytes, signal);
       written.add(out.name);

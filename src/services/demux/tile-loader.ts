@@ -33,6 +33,8 @@ export interface RawTile {
 type LaneFormat = { kind: 'cbcl' } | { kind: 'bcl'; suffix: string };
 
 const BASECALLS = 'Data/Intensities/BaseCalls';
+/** CBCL surfaces to look in: flow cells have two (top and bottom). */
+const CBCL_SURFACES = [1, 2];
 const lanePart = (lane: number) => `L${String(lane).padStart(3, '0')}`;
 
 /**
@@ -68,9 +70,14 @@ export class TileLoader {
       });
     }
     const filter = await this.reader.read(filterPath, undefined, signal);
-    const cycles = await Promise.all(
+    // Settled in cycle order, so a broken run reports the same (first) broken file every time.
+    const settled = await Promise.allSettled(
       cycleNumbers.map((c) => this.cycle(lane, tile, c + 1, format, signal)),
     );
+    const cycles = settled.map((r) => {
+      if (r.status === 'rejected') throw r.reason;
+      return r.value;
+    });
     return { lane, tile, filterPath, filter, positions, cycleNumbers, cycles };
   }
 
@@ -156,14 +163,32 @@ export class TileLoader {
       }
       return { kind: 'bcl', path, bytes: await this.reader.read(path, undefined, signal) };
     }
-    const path = `${BASECALLS}/${l}/C${cycle}.1/${l}_${surface(tile)}.cbcl`;
-    const size = await this.reader.size(path, signal);
-    if (size === undefined)
-      throw new FormatError(`missing: cycle ${cycle} of lane ${lane} surface ${surface(tile)}`, {
-        file: path,
+    // A CBCL holds the tiles of one surface; the tile number's first digit names it on real
+    // runs, but the file's own header is what counts (Picard's fixture puts tile 1102 in _2).
+    const first = surface(tile);
+    let path = '';
+    let size: number | undefined;
+    let header: CbclHeader | undefined;
+    let record: CbclTileRecord | undefined;
+    for (const s of [first, ...CBCL_SURFACES.filter((x) => x !== first)]) {
+      const candidate = `${BASECALLS}/${l}/C${cycle}.1/${l}_${s}.cbcl`;
+      const candidateSize = await this.reader.size(candidate, signal);
+      if (candidateSize === undefined) continue;
+      const candidateHeader = await this.cbclHeader(candidate, signal);
+      path ||= candidate;
+      size ??= candidateSize;
+      header ??= candidateHeader;
+      const found = candidateHeader.tiles.find((t) => t.tile === tile);
+      if (found) {
+        [path, size, header, record] = [candidate, candidateSize, candidateHeader, found];
+        break;
+      }
+    }
+    if (!header || size === undefined) {
+      throw new FormatError(`missing: cycle ${cycle} of lane ${lane} (no CBCL for tile ${tile})`, {
+        file: `${BASECALLS}/${l}/C${cycle}.1/${l}_${first}.cbcl`,
       });
-    const header = await this.cbclHeader(path, signal);
-    const record = header.tiles.find((t) => t.tile === tile);
+    }
     if (!record) throw new FormatError(`has no block for tile ${tile}`, { file: path, offset: 0 });
     const last = header.tiles[header.tiles.length - 1] === record;
     const end = last ? size - 1 : record.offset + record.compressedSize - 1;
