@@ -64,6 +64,12 @@ export interface TileResult {
   unknown: [string, number][];
 }
 
+/**
+ * Clusters formatted before their FASTQ text is compressed: keeps the uncompressed text of a
+ * tile small (64k clusters of 2x151 is ~50 MB) while members stay large enough to compress well.
+ */
+const FLUSH_CLUSTERS = 65_536;
+
 let cached: { key: string; plan: DemuxPlan } | undefined;
 
 /** The plan for an input, rebuilt once per thread (a plan holds lookup tables, not clonable). */
@@ -155,7 +161,19 @@ export function processTile(
   const prefix = `${settings.instrument}:${settings.runNumber}:${settings.flowcell}:${lane}:${tile}:`;
   let pfClusters = 0;
 
+  const members = new Map<string, Buffer[]>();
+  const flush = () => {
+    for (const [name, b] of builders) {
+      if (b.length === 0) continue;
+      const list = members.get(name) ?? [];
+      list.push(gzipSync(b.bytes(), { level: settings.compressionLevel }));
+      members.set(name, list);
+      b.reset();
+    }
+  };
+
   for (let i = 0; i < n; i++) {
+    if (i > 0 && i % FLUSH_CLUSTERS === 0) flush();
     const passed = pf[i] === 1;
     if (passed) pfClusters++;
     else if (!settings.withFailedReads) continue;
@@ -203,11 +221,18 @@ export function processTile(
       indexes.forEach((calls, k) => write(names.indexes[k]!, calls, k + 1));
   }
 
-  const outputs = [...builders.entries()]
+  flush();
+  const outputs = [...members.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, b]) => ({
-      name,
-      bytes: new Uint8Array(gzipSync(b.bytes(), { level: settings.compressionLevel })),
-    }));
+    .map(([name, list]) => {
+      // One buffer per file, its own (not a pool slice), so it can be moved to the main thread.
+      const bytes = new Uint8Array(list.reduce((n, b) => n + b.length, 0));
+      let at = 0;
+      for (const b of list) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+      return { name, bytes };
+    });
   return { lane, tile, clusters: n, pfClusters, outputs, counts, unknown: [...unknown.entries()] };
 }
