@@ -1,8 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { LocalRunFolder } from '../../src/adapters/run-folder/index.js';
+import { LocalDemuxSink, LocalRunFolder } from '../../src/adapters/run-folder/index.js';
 import type { DemuxPlanInput } from '../../src/domain/demux-plan.js';
 import { parseFastq } from '../../src/formats/index.js';
 import { demultiplex } from '../../src/services/demux/index.js';
@@ -107,5 +108,32 @@ describe.skipIf(!BCL2FASTR_RUN)('bcl2fastr NovaSeq CBCL run against bcl2fastq', 
     }
     expect(all).toBe(300);
     expect(failed).toBe(55);
+  });
+
+  it('writes through LocalDemuxSink into a folder, and the local reader stays inside its root', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'seqhub-demux-'));
+    try {
+      const report = await demultiplex(
+        new LocalRunFolder(run),
+        TILES,
+        planInput(run),
+        new LocalDemuxSink(out),
+        NAMES,
+      );
+      const files = readdirSync(out).filter((f) => f.endsWith('.fastq.gz'));
+      expect(files.sort()).toEqual([...report.files].sort());
+      const records = files.reduce(
+        (n, f) => n + parseFastq(gunzipSync(readFileSync(join(out, f))).toString('latin1')).length,
+        0,
+      );
+      expect(records).toBe(245 * 2);
+      expect(readFileSync(join(out, 'Reports/Demultiplex_Stats.csv'), 'utf8')).toMatch(
+        /^Lane,SampleID,/,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    await expect(new LocalRunFolder(run).read('../../x')).rejects.toThrow(/leaves the folder/);
+    expect(await new LocalRunFolder(run).size('Data/nothing-here')).toBeUndefined();
   });
 });

@@ -92,7 +92,9 @@ export class TilePool {
   }
 
   private start(script: URL): Slot {
-    const slot: Slot = { worker: new Worker(script), busy: undefined };
+    // `--input-type` (an `-e` script's flag) is refused for a file entry: do not pass it on.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+    const slot: Slot = { worker: new Worker(script, { execArgv }), busy: undefined };
     slot.worker.on('message', (reply: TileReply) => {
       const busy = slot.busy;
       slot.busy = undefined;
