@@ -5,6 +5,7 @@ const benchmarks = {
   'samples-pages': './samples-pages.mjs',
   search: './search.mjs',
   files: './files.mjs',
+  demux: './demux.mjs',
 };
 const chosen = (process.env.BENCH?.trim() || Object.keys(benchmarks).join(','))
   .split(',')

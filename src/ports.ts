@@ -495,3 +495,20 @@ export interface BlobStore {
     options: { expiresInSeconds: number; fileName: string; contentType: string },
   ): Promise<string | undefined>;
 }
+
+/**
+ * Read access to a run folder by paths relative to its root (`Data/Intensities/BaseCalls/...`):
+ * local disk now, the blob store once runs are uploaded.
+ */
+export interface RunFolderReader {
+  /** The file's size in bytes, or undefined when there is no such file. */
+  size(path: string, signal?: AbortSignal): Promise<number | undefined>;
+  /** The whole file, or the inclusive byte range of it; a missing file rejects. */
+  read(path: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Where demultiplexing writes its outputs: files appended to in order, then committed. */
+export interface DemuxSink {
+  /** Appends bytes to the named output file, creating it on first use. */
+  append(name: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { LocalDemuxSink, LocalRunFolder } from './local.run-folder.js';

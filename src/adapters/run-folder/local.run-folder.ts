@@ -1,0 +1,60 @@
+import { appendFile, mkdir, open, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import type { ByteRange, DemuxSink, RunFolderReader } from '../../ports.js';
+
+function inside(root: string, path: string): string {
+  const clean = normalize(path);
+  if (isAbsolute(clean) || clean.split(/[\\/]/).includes('..'))
+    throw new Error(`path '${path}' leaves the folder`);
+  return join(root, clean);
+}
+
+/** A run folder on local disk. */
+export class LocalRunFolder implements RunFolderReader {
+  constructor(private readonly root: string) {}
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      const s = await stat(inside(this.root, path));
+      return s.isFile() ? s.size : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async read(path: string, range?: ByteRange): Promise<Uint8Array> {
+    const handle = await open(inside(this.root, path), 'r');
+    try {
+      const start = range?.start ?? 0;
+      const end = range ? range.end + 1 : (await handle.stat()).size;
+      const bytes = new Uint8Array(new ArrayBuffer(Math.max(0, end - start)));
+      let got = 0;
+      while (got < bytes.length) {
+        const { bytesRead } = await handle.read(bytes, got, bytes.length - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return got === bytes.length ? bytes : bytes.slice(0, got);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** Writes demultiplexing outputs under a local folder (a staging area). */
+export class LocalDemuxSink implements DemuxSink {
+  private readonly made = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  async append(name: string, bytes: Uint8Array): Promise<void> {
+    const path = inside(this.root, name);
+    const dir = dirname(path);
+    if (!this.made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    await appendFile(path, bytes);
+  }
+}

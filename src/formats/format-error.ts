@@ -1,0 +1,90 @@
+/** Where in a file a {@link FormatError} was found: the file's name, and a 0-based byte offset or a 1-based line. */
+export interface FormatErrorLocation {
+  file?: string | undefined;
+  offset?: number | undefined;
+  line?: number | undefined;
+}
+
+/**
+ * A file that does not follow its format. Parsers throw it with the file's name (as the caller
+ * gave it) and the byte offset of the problem, so a job summary can say which file is broken and
+ * where, never "undefined is not a function".
+ */
+export class FormatError extends Error {
+  override readonly name = 'FormatError';
+  readonly file: string | undefined;
+  readonly offset: number | undefined;
+  readonly line: number | undefined;
+
+  constructor(problem: string, where: FormatErrorLocation = {}) {
+    const place =
+      where.offset !== undefined
+        ? ` (at byte ${where.offset})`
+        : where.line !== undefined
+          ? ` (line ${where.line})`
+          : '';
+    super(`${where.file ? `${where.file}: ` : ''}${problem}${place}`);
+    this.file = where.file;
+    this.offset = where.offset;
+    this.line = where.line;
+  }
+}
+
+/** Bounds-checked little-endian reads over a byte array; every overrun is a {@link FormatError}. */
+export class ByteReader {
+  private readonly view: DataView;
+  pos = 0;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly file: string | undefined,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  need(n: number, what: string): void {
+    if (this.pos + n > this.bytes.length) {
+      throw new FormatError(
+        `truncated: ${what} needs ${n} bytes but the file has ${this.bytes.length - this.pos} left`,
+        { file: this.file, offset: this.pos },
+      );
+    }
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.view.getUint8(this.pos++);
+  }
+
+  u16(what: string): number {
+    this.need(2, what);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  i32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  f32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  error(problem: string, offset = this.pos): FormatError {
+    return new FormatError(problem, { file: this.file, offset });
+  }
+}

@@ -1,0 +1,275 @@
+import { gzipSync } from 'node:zlib';
+import {
+  fastqFileName,
+  planDemux,
+  type DemuxPlan,
+  type DemuxPlanInput,
+} from '../../domain/demux-plan.js';
+import type { DemuxSink, RunFolderReader } from '../../ports.js';
+import { TileLoader, type RunTiles } from './tile-loader.js';
+import { TilePool } from './tile-pool.js';
+import type { ReadNameContext, SampleCounts, TileResult, TileSettings } from './tile-processor.js';
+
+export interface DemuxOptions extends ReadNameContext {
+  withFailedReads?: boolean | undefined;
+  compressionLevel?: number | undefined;
+  /** See {@link TileSettings.indexInName}; default `sample`, as bcl2fastq. */
+  indexInName?: 'sample' | 'read' | undefined;
+  /** Picard's default EAMSS quality masking (bcl2fastq and BCL Convert do not mask); default false. */
+  eamss?: boolean | undefined;
+  /** Worker threads; 0 runs tiles inline. Default: one per CPU. */
+  workers?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: DemuxProgress) => void) | undefined;
+}
+
+export interface DemuxProgress {
+  tilesDone: number;
+  tilesTotal: number;
+  clusters: number;
+}
+
+export interface SampleLaneStats extends SampleCounts {
+  lane: number;
+  /** undefined for Undetermined. */
+  sampleId: string | undefined;
+  project: string | undefined;
+  index: string;
+}
+
+export interface DemuxReport {
+  clusters: number;
+  pfClusters: number;
+  rows: SampleLaneStats[];
+  topUnknown: { lane: number; index: string; index2: string; reads: number }[];
+  /** Every FASTQ file written (also empty ones for samples without reads). */
+  files: string[];
+  /** Worker threads the tiles ran on (0: inline). */
+  threads: number;
+}
+
+/** Tiles read or being processed at once beyond the workers: keeps the threads fed, bounds memory. */
+const TILES_AHEAD = 1;
+/** Distinct unknown barcodes kept per lane; past it the rarest half is dropped (counts of the top stay exact unless a barcode was dropped before). */
+const UNKNOWN_BARCODES_KEPT = 50_000;
+/** Rows of Top_Unknown_Barcodes.csv per lane. */
+const TOP_UNKNOWN = 100;
+
+export const DEMULTIPLEX_STATS_CSV = 'Reports/Demultiplex_Stats.csv';
+export const TOP_UNKNOWN_BARCODES_CSV = 'Reports/Top_Unknown_Barcodes.csv';
+
+/**
+ * Demultiplexes a run folder: tiles stream through a pipeline (the main thread reads a tile's
+ * files while worker threads decode and compress earlier ones), results are appended to the sink
+ * in tile order, one gzip member per file per tile. Memory holds a few tiles at a time, whatever
+ * the run's size. Writes `Reports/Demultiplex_Stats.csv` and `Reports/Top_Unknown_Barcodes.csv`
+ * as BCL Convert does.
+ */
+export async function demultiplex(
+  reader: RunFolderReader,
+  run: RunTiles,
+  planInput: DemuxPlanInput,
+  sink: DemuxSink,
+  options: DemuxOptions,
+): Promise<DemuxReport> {
+  const plan = planDemux(planInput);
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  const settings: TileSettings = {
+    instrument: options.instrument,
+    runNumber: options.runNumber,
+    flowcell: options.flowcell,
+    withFailedReads: options.withFailedReads ?? false,
+    compressionLevel: options.compressionLevel ?? 1,
+    indexInName: options.indexInName ?? 'sample',
+    eamss: options.eamss ?? false,
+  };
+  const cycles = [
+    ...new Set(
+      [...plan.outputReads, ...plan.indexReads]
+        .flatMap((r) => r.cycles)
+        .concat(plan.umiSegments.flat()),
+    ),
+  ].sort((a, b) => a - b);
+  const tiles = run.tiles.filter((t) => plan.lanes.includes(t.lane));
+  const loader = new TileLoader(reader);
+  const pool = new TilePool(options.workers);
+  const stats = new Stats(plan);
+  const written = new Set<string>();
+  const width = pool.size + TILES_AHEAD;
+  const inFlight: Promise<TileResult>[] = [];
+  let done = 0;
+  const consume = async (result: TileResult) => {
+    signal?.throwIfAborted();
+    for (const out of result.outputs) {
+      await sink.append(out.name, out.bytes, signal);
+      written.add(out.name);
+    }
+    stats.add(result);
+    done++;
+    options.onProgress?.({ tilesDone: done, tilesTotal: tiles.length, clusters: stats.clusters });
+  };
+  try {
+    for (const t of tiles) {
+      signal?.throwIfAborted();
+      while (inFlight.length >= width) await consume(await inFlight.shift()!);
+      const job = loader
+        .load(t.lane, t.tile, cycles, signal)
+        .then((raw) => pool.run(raw, planInput, settings));
+      job.catch(() => undefined);
+      inFlight.push(job);
+    }
+    while (inFlight.length) await consume(await inFlight.shift()!);
+  } finally {
+    await pool.close();
+  }
+
+  const files: string[] = [];
+  const empty = gzipSync(Buffer.alloc(0));
+  for (const lane of plan.lanes) {
+    const owners = [...plan.samples.filter((s) => s.lanes.includes(lane)), undefined];
+    for (const sample of owners) {
+      const names = [
+        ...plan.outputReads.map((r) => fastqFileName(sample, lane, `R${r.read}`)),
+        ...(plan.createFastqForIndexReads
+          ? plan.indexReads.map((r) => fastqFileName(sample, lane, `I${r.index}`))
+          : []),
+      ];
+      for (const name of names) {
+        if (!written.has(name)) await sink.append(name, empty, signal);
+        files.push(name);
+      }
+    }
+  }
+  const report = { ...stats.report(files), threads: pool.threaded ? pool.size : 0 };
+  await sink.append(DEMULTIPLEX_STATS_CSV, Buffer.from(demultiplexStatsCsv(report)), signal);
+  await sink.append(TOP_UNKNOWN_BARCODES_CSV, Buffer.from(topUnknownBarcodesCsv(report)), signal);
+  return report;
+}
+
+class Stats {
+  clusters = 0;
+  pfClusters = 0;
+  private readonly counts = new Map<string, SampleCounts>();
+  private readonly unknown = new Map<number, Map<string, number>>();
+
+  constructor(private readonly plan: DemuxPlan) {}
+
+  add(r: TileResult): void {
+    this.clusters += r.clusters;
+    this.pfClusters += r.pfClusters;
+    r.counts.forEach((c, s) => {
+      const key = `${r.lane}\t${s}`;
+      const into = this.counts.get(key) ?? {
+        reads: 0,
+        perfect: 0,
+        oneMismatch: 0,
+        twoMismatches: 0,
+      };
+      into.reads += c.reads;
+      into.perfect += c.perfect;
+      into.oneMismatch += c.oneMismatch;
+      into.twoMismatches += c.twoMismatches;
+      this.counts.set(key, into);
+    });
+    let lane = this.unknown.get(r.lane);
+    if (!lane) this.unknown.set(r.lane, (lane = new Map()));
+    for (const [seq, n] of r.unknown) lane.set(seq, (lane.get(seq) ?? 0) + n);
+    if (lane.size > UNKNOWN_BARCODES_KEPT) {
+      const kept = [...lane.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, UNKNOWN_BARCODES_KEPT / 2);
+      lane.clear();
+      for (const [seq, n] of kept) lane.set(seq, n);
+    }
+  }
+
+  report(files: string[]): Omit<DemuxReport, 'threads'> {
+    const rows: SampleLaneStats[] = [];
+    const zero = { reads: 0, perfect: 0, oneMismatch: 0, twoMismatches: 0 };
+    for (const lane of this.plan.lanes) {
+      this.plan.samples.forEach((s, i) => {
+        if (!s.lanes.includes(lane)) return;
+        const index = s.index2 ? `${s.index}-${s.index2}` : s.index;
+        rows.push({
+          lane,
+          sampleId: s.sampleId,
+          project: s.project,
+          index,
+          ...(this.counts.get(`${lane}\t${i}`) ?? zero),
+        });
+      });
+      rows.push({
+        lane,
+        sampleId: undefined,
+        project: undefined,
+        index: '',
+        ...(this.counts.get(`${lane}\t${this.plan.samples.length}`) ?? zero),
+      });
+    }
+    const topUnknown: DemuxReport['topUnknown'] = [];
+    for (const lane of this.plan.lanes) {
+      const entries = [...(this.unknown.get(lane) ?? new Map<string, number>()).entries()];
+      entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      for (const [seq, reads] of entries.slice(0, TOP_UNKNOWN)) {
+        const [index = '', index2 = ''] = seq.split('+');
+        topUnknown.push({ lane, index, index2, reads });
+      }
+    }
+    return { clusters: this.clusters, pfClusters: this.pfClusters, rows, topUnknown, files };
+  }
+}
+
+const fraction = (part: number, whole: number) => (whole ? part / whole : 0).toFixed(4);
+
+/** `Demultiplex_Stats.csv` as BCL Convert writes it (fractions, not percents, in the `%` columns). */
+export function demultiplexStatsCsv(report: DemuxReport): string {
+  const lines = [
+    'Lane,SampleID,Sample_Project,Index,# Reads,# Perfect Index Reads,# One Mismatch Index Reads,# Two Mismatch Index Reads,% Reads,% Perfect Index Reads,% One Mismatch Index Reads,% Two Mismatch Index Reads',
+  ];
+  const laneTotals = new Map<number, number>();
+  for (const r of report.rows) laneTotals.set(r.lane, (laneTotals.get(r.lane) ?? 0) + r.reads);
+  for (const r of report.rows) {
+    lines.push(
+      [
+        r.lane,
+        r.sampleId ?? 'Undetermined',
+        r.project ?? '',
+        r.index,
+        r.reads,
+        r.perfect,
+        r.oneMismatch,
+        r.twoMismatches,
+        fraction(r.reads, laneTotals.get(r.lane)!),
+        fraction(r.perfect, r.reads),
+        fraction(r.oneMismatch, r.reads),
+        fraction(r.twoMismatches, r.reads),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `Top_Unknown_Barcodes.csv` as BCL Convert writes it. */
+export function topUnknownBarcodesCsv(report: DemuxReport): string {
+  const lines = ['Lane,index,index2,# Reads,% of Unknown Barcodes,% of All Barcodes'];
+  const unknownTotals = new Map<number, number>();
+  const allTotals = new Map<number, number>();
+  for (const r of report.rows) {
+    allTotals.set(r.lane, (allTotals.get(r.lane) ?? 0) + r.reads);
+    if (!r.sampleId) unknownTotals.set(r.lane, r.reads);
+  }
+  for (const u of report.topUnknown) {
+    lines.push(
+      [
+        u.lane,
+        u.index,
+        u.index2,
+        u.reads,
+        fraction(u.reads, unknownTotals.get(u.lane) ?? 0),
+        fraction(u.reads, allTotals.get(u.lane) ?? 0),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,238 @@
+import { gzipSync } from 'node:zlib';
+import {
+  CALL_BASE,
+  CALL_QUAL,
+  FastqBuilder,
+  FormatError,
+  decodeCbclTile,
+  parseBcl,
+  parseClocs,
+  parseFilter,
+  parseLocs,
+  readNameCoordinate,
+} from '../../formats/index.js';
+import {
+  fastqFileName,
+  planDemux,
+  reverseComplement,
+  type DemuxPlan,
+  type DemuxPlanInput,
+} from '../../domain/demux-plan.js';
+import { applyEamss } from '../../domain/eamss.js';
+import type { RawTile } from './tile-loader.js';
+
+/** What the read names carry besides the cluster's own fields. */
+export interface ReadNameContext {
+  instrument: string;
+  runNumber: string;
+  flowcell: string;
+}
+
+export interface TileSettings extends ReadNameContext {
+  /** Keep clusters that failed the chastity filter, flagged `Y` (bcl2fastq `--with-failed-reads`). */
+  withFailedReads: boolean;
+  /** gzip level of the FASTQ members (BCL Convert's default is 1). */
+  compressionLevel: number;
+  /**
+   * The index written in the names of assigned reads: the sample's (bcl2fastq, as its FASTQs of
+   * the bcl2fastr run show for reads matched with a mismatch) or the bases as read. Undetermined
+   * reads always carry the bases as read.
+   */
+  indexInName: 'sample' | 'read';
+  /** Apply Illumina's EAMSS quality masking to template reads, as Picard does by default. */
+  eamss: boolean;
+}
+
+/** Counts of one sample (or Undetermined, the last entry) in one tile. */
+export interface SampleCounts {
+  reads: number;
+  perfect: number;
+  oneMismatch: number;
+  twoMismatches: number;
+}
+
+export interface TileResult {
+  lane: number;
+  tile: number;
+  clusters: number;
+  pfClusters: number;
+  /** One gzip member per output file that got reads from this tile, in file-name order. */
+  outputs: { name: string; bytes: Uint8Array }[];
+  /** Per planned sample, then Undetermined last; PF reads only, as BCL Convert counts them. */
+  counts: SampleCounts[];
+  /** Index sequences (`i7+i5`) of Undetermined PF reads with their counts. */
+  unknown: [string, number][];
+}
+
+/**
+ * Clusters formatted before their FASTQ text is compressed: keeps the uncompressed text of a
+ * tile small (64k clusters of 2x151 is ~50 MB) while members stay large enough to compress well.
+ */
+const FLUSH_CLUSTERS = 65_536;
+
+let cached: { key: string; plan: DemuxPlan } | undefined;
+
+/** The plan for an input, rebuilt once per thread (a plan holds lookup tables, not clonable). */
+export function planFor(input: DemuxPlanInput): DemuxPlan {
+  const key = JSON.stringify(input);
+  if (cached?.key !== key) cached = { key, plan: planDemux(input) };
+  return cached.plan;
+}
+
+/**
+ * Demultiplexes one tile: parses its files, matches each cluster's index to a sample, and writes
+ * the FASTQ records of every output file as one gzip member. Pure CPU work over bytes, so it runs
+ * in a worker thread as well as inline.
+ */
+export function processTile(
+  raw: RawTile,
+  planInput: DemuxPlanInput,
+  settings: TileSettings,
+): TileResult {
+  const plan = planFor(planInput);
+  const { lane, tile } = raw;
+  const pf = parseFilter(raw.filter, raw.filterPath);
+  const n = pf.length;
+  const pos =
+    raw.positions.kind === 'clocs'
+      ? parseClocs(raw.positions.bytes, raw.positions.path)
+      : parseLocs(raw.positions.bytes, raw.positions.path);
+  if (pos.x.length !== n) {
+    throw new FormatError(
+      `has ${pos.x.length} cluster positions but ${raw.filterPath} has ${n} clusters`,
+      { file: raw.positions.path },
+    );
+  }
+  const slot = new Map<number, Uint8Array>();
+  raw.cycles.forEach((c, k) => {
+    const calls =
+      c.kind === 'bcl'
+        ? parseBcl(c.bytes, c.path, n)
+        : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
+    if (calls.length !== n) {
+      throw new FormatError(
+        `tile ${tile} has ${calls.length} clusters but ${raw.filterPath} has ${n}`,
+        { file: c.path, offset: 0 },
+      );
+    }
+    slot.set(raw.cycleNumbers[k]!, calls);
+  });
+  const callsOf = (cycles: number[]) => cycles.map((c) => slot.get(c)!);
+  const reads = plan.outputReads.map((r) => ({ read: r.read, calls: callsOf(r.cycles) }));
+  const indexes = plan.indexReads.map((r) => callsOf(r.cycles));
+  const umis = plan.umiSegments.map(callsOf);
+  const matcher = plan.matchers.get(lane);
+  if (!matcher) throw new Error(`lane ${lane} is not in the plan`);
+
+  const samples = plan.samples.length;
+  const counts: SampleCounts[] = Array.from({ length: samples + 1 }, () => ({
+    reads: 0,
+    perfect: 0,
+    oneMismatch: 0,
+    twoMismatches: 0,
+  }));
+  const unknown = new Map<string, number>();
+  const builders = new Map<string, FastqBuilder>();
+  const builder = (name: string) => {
+    let b = builders.get(name);
+    if (!b) builders.set(name, (b = new FastqBuilder()));
+    return b;
+  };
+  const sampleIndexes = plan.samples.map((s) => {
+    const i5 =
+      plan.index2Orientation === 'reverse-complement' ? reverseComplement(s.index2) : s.index2;
+    return i5 ? `${s.index}+${i5}` : s.index;
+  });
+  const fileNames = Array.from({ length: samples + 1 }, (_, s) => {
+    const sample = s < samples ? plan.samples[s] : undefined;
+    return {
+      reads: reads.map((r) => fastqFileName(sample, lane, `R${r.read}`)),
+      indexes: indexes.map((_, k) => fastqFileName(sample, lane, `I${k + 1}`)),
+    };
+  });
+  const maxLen = Math.max(1, ...reads.map((r) => r.calls.length), ...indexes.map((r) => r.length));
+  const seq = new Uint8Array(maxLen);
+  const qual = new Uint8Array(maxLen);
+  const text = (calls: Uint8Array[], i: number) => {
+    let s = '';
+    for (const c of calls) s += String.fromCharCode(CALL_BASE[c[i]!]!);
+    return s;
+  };
+  const prefix = `${settings.instrument}:${settings.runNumber}:${settings.flowcell}:${lane}:${tile}:`;
+  let pfClusters = 0;
+
+  const members = new Map<string, Buffer[]>();
+  const flush = () => {
+    for (const [name, b] of builders) {
+      if (b.length === 0) continue;
+      const list = members.get(name) ?? [];
+      list.push(gzipSync(b.bytes(), { level: settings.compressionLevel }));
+      members.set(name, list);
+      b.reset();
+    }
+  };
+
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && i % FLUSH_CLUSTERS === 0) flush();
+    const passed = pf[i] === 1;
+    if (passed) pfClusters++;
+    else if (!settings.withFailedReads) continue;
+    const i7 = indexes[0] ? text(indexes[0], i) : '';
+    const i5 = indexes[1] ? text(indexes[1], i) : '';
+    const m = matcher.match(i7, i5);
+    const s = m.sample < 0 ? samples : m.sample;
+    if (passed) {
+      const c = counts[s]!;
+      c.reads++;
+      if (m.sample >= 0) {
+        if (m.mismatches === 0) c.perfect++;
+        else if (m.mismatches === 1) c.oneMismatch++;
+        else c.twoMismatches++;
+      } else {
+        const key = i5 ? `${i7}+${i5}` : i7;
+        unknown.set(key, (unknown.get(key) ?? 0) + 1);
+      }
+    }
+    const umi = umis.length ? `:${umis.map((u) => text(u, i)).join('+')}` : '';
+    const head = `${prefix}${readNameCoordinate(pos.x[i]!)}:${readNameCoordinate(pos.y[i]!)}${umi}`;
+    const index =
+      m.sample >= 0 && settings.indexInName === 'sample'
+        ? sampleIndexes[m.sample]!
+        : i5
+          ? `${i7}+${i5}`
+          : i7;
+    const tail = `:${passed ? 'N' : 'Y'}:0:${index}`;
+    const names = fileNames[s]!;
+    const write = (file: string, calls: Uint8Array[], readNumber: number) => {
+      for (let k = 0; k < calls.length; k++) {
+        const call = calls[k]![i]!;
+        seq[k] = CALL_BASE[call]!;
+        qual[k] = CALL_QUAL[call]!;
+      }
+      const s = seq.subarray(0, calls.length);
+      const q = qual.subarray(0, calls.length);
+      if (template && settings.eamss) applyEamss(s, q);
+      builder(file).append(`${head} ${readNumber}${tail}`, s, q);
+    };
+    let template = true;
+    reads.forEach((r, k) => write(names.reads[k]!, r.calls, r.read));
+    template = false;
+    if (plan.createFastqForIndexReads)
+      indexes.forEach((calls, k) => write(names.indexes[k]!, calls, k + 1));
+  }
+
+  flush();
+  const outputs = [...members.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, list]) => {
+      // One buffer per file, its own (not a pool slice), so it can be moved to the main thread.
+      const bytes = new Uint8Array(list.reduce((n, b) => n + b.length, 0));
+      let at = 0;
+      for (const b of list) {
+        bytes.set(b, at);
+        at += b.length;
+      }
+      return { name, bytes };
+    });
+  return { lane, tile, clusters: n, pfClusters, outputs, counts, unknown: [...unknown.entries()] };
+}

@@ -1,0 +1,23 @@
+import { parentPort } from 'node:worker_threads';
+import { processTile } from './tile-processor.js';
+import type { TileRequest, TileReply } from './tile-pool.js';
+
+/** Worker thread entry: demultiplexes the tiles it is sent, replying with transferable results. */
+parentPort?.on('message', (request: TileRequest) => {
+  let reply: TileReply;
+  try {
+    const result = processTile(request.raw, request.planInput, request.settings);
+    reply = { id: request.id, result };
+    parentPort!.postMessage(
+      reply,
+      result.outputs.map((o) => o.bytes.buffer as ArrayBuffer),
+    );
+  } catch (error) {
+    const e = error as Error & { file?: string; offset?: number };
+    reply = {
+      id: request.id,
+      error: { name: e.name, message: e.message, file: e.file, offset: e.offset },
+    };
+    parentPort!.postMessage(reply);
+  }
+});

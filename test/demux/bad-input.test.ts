@@ -1,0 +1,181 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalRunFolder } from '../../src/adapters/run-folder/index.js';
+import type { DemuxPlanInput } from '../../src/domain/demux-plan.js';
+import { FormatError } from '../../src/formats/index.js';
+import type { RunFolderReader } from '../../src/ports.js';
+import { demultiplex } from '../../src/services/demux/index.js';
+import { BCL2FASTR_RUN, MemorySink, PICARD_ILLUMINA } from '../support/demux.js';
+
+/** A run folder with some files replaced (bytes), or removed (null). */
+function overlay(
+  base: RunFolderReader,
+  changes: Record<string, Uint8Array | null>,
+): RunFolderReader {
+  return {
+    size: (path) =>
+      path in changes
+        ? Promise.resolve(changes[path] === null ? undefined : changes[path]!.length)
+        : base.size(path),
+    read: async (path, range) => {
+      if (!(path in changes)) return base.read(path, range);
+      const bytes = changes[path];
+      if (!bytes) throw new Error(`ENOENT ${path}`);
+      return range ? bytes.slice(range.start, range.end + 1) : bytes.slice();
+    },
+  };
+}
+
+const NAMES = { instrument: 'A00111', runNumber: '296', flowcell: 'AHJCWWDSXX' };
+const CBCL_INPUT: DemuxPlanInput = {
+  reads: [
+    { number: 1, cycles: 4, isIndexedRead: false },
+    { number: 2, cycles: 8, isIndexedRead: true },
+    { number: 3, cycles: 8, isIndexedRead: true },
+    { number: 4, cycles: 4, isIndexedRead: false },
+  ],
+  lanes: [1],
+  samples: [{ sampleId: 'one', index: 'CTGTATGC', index2: 'AGCCGTAA' }],
+};
+const CBCL_TILES = { tiles: [1101, 1102, 1103].map((tile) => ({ lane: 1, tile })) };
+
+async function failure(
+  reader: RunFolderReader,
+  input = CBCL_INPUT,
+  tiles = CBCL_TILES,
+  workers?: number,
+): Promise<Error> {
+  const sink = new MemorySink();
+  try {
+    await demultiplex(reader, tiles, input, sink, { ...NAMES, workers });
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the demultiplexing to fail');
+}
+
+describe.skipIf(!BCL2FASTR_RUN)(
+  'bad CBCL run folders end with a FormatError naming the file',
+  () => {
+    const base = new LocalRunFolder(BCL2FASTR_RUN!);
+    const cbcl = 'Data/Intensities/BaseCalls/L001/C5.1/L001_1.cbcl';
+
+    it.each([0, undefined])('truncated CBCL (workers: %s)', async (workers) => {
+      const bytes = await base.read(cbcl);
+      const error = await failure(
+        overlay(base, { [cbcl]: bytes.slice(0, bytes.length - 30) }),
+        CBCL_INPUT,
+        CBCL_TILES,
+        workers,
+      );
+      expect(error).toBeInstanceOf(FormatError);
+      expect(error.message).toMatch(
+        /^Data\/Intensities\/BaseCalls\/L001\/C5\.1\/L001_1\.cbcl: the block of tile 1103 does not inflate: unexpected end of file \(at byte 223\)$/,
+      );
+    });
+
+    it('corrupt CBCL block and header', async () => {
+      const bytes = await base.read(cbcl);
+      const corrupt = bytes.slice();
+      corrupt.fill(0x55, 120, 140);
+      expect((await failure(overlay(base, { [cbcl]: corrupt }))).message).toMatch(
+        /L001_1\.cbcl: the block of tile 110\d does not inflate/,
+      );
+      expect((await failure(overlay(base, { [cbcl]: bytes.slice(0, 50) }))).message).toMatch(
+        /L001_1\.cbcl: truncated/,
+      );
+    });
+
+    it('truncated or missing filter, truncated s.locs, missing cycle', async () => {
+      const filter = 'Data/Intensities/BaseCalls/L001/s_1_1102.filter';
+      const f = await base.read(filter);
+      expect((await failure(overlay(base, { [filter]: f.slice(0, 60) }))).message).toMatch(
+        /^Data\/Intensities\/BaseCalls\/L001\/s_1_1102\.filter: truncated: the header says 100 clusters but the file holds 48/,
+      );
+      expect((await failure(overlay(base, { [filter]: null }))).message).toMatch(
+        /s_1_1102\.filter: no filter file for lane 1 tile 1102/,
+      );
+      const locs = await base.read('Data/Intensities/s.locs');
+      expect(
+        (await failure(overlay(base, { 'Data/Intensities/s.locs': locs.slice(0, 100) }))).message,
+      ).toMatch(/^Data\/Intensities\/s\.locs: truncated/);
+      expect((await failure(overlay(base, { [cbcl]: null }))).message).toMatch(
+        /C5\.1\/L001_1\.cbcl: missing: cycle 5 of lane 1/,
+      );
+    });
+
+    it('a RunInfo that disagrees with the files: unknown tile, more cycles than written', async () => {
+      const tiles = { tiles: [...CBCL_TILES.tiles, { lane: 1, tile: 1104 }] };
+      expect((await failure(base, CBCL_INPUT, tiles)).message).toMatch(
+        /s_1_1104\.filter: no filter file for lane 1 tile 1104/,
+      );
+      const filter = await base.read('Data/Intensities/BaseCalls/L001/s_1_1101.filter');
+      const withFilter = overlay(base, {
+        'Data/Intensities/BaseCalls/L001/s_1_1104.filter': filter,
+      });
+      expect((await failure(withFilter, CBCL_INPUT, tiles)).message).toMatch(
+        /C1\.1\/L001_1\.cbcl: has no block for tile 1104/,
+      );
+      const longer = {
+        ...CBCL_INPUT,
+        reads: CBCL_INPUT.reads.map((r) => (r.number === 4 ? { ...r, cycles: 5 } : r)),
+      };
+      expect((await failure(base, longer)).message).toMatch(
+        /C25\.1\/L001_1\.cbcl: missing: cycle 25 of lane 1/,
+      );
+    });
+
+    it('stops on abort and keeps working afterwards', async () => {
+      const controller = new AbortController();
+      const sink = new MemorySink();
+      const run = demultiplex(base, CBCL_TILES, CBCL_INPUT, sink, {
+        ...NAMES,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      });
+      const stopped = await run.then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(stopped?.name).toBe('AbortError');
+      const again = await demultiplex(base, CBCL_TILES, CBCL_INPUT, new MemorySink(), NAMES);
+      expect(again.pfClusters).toBe(245);
+    });
+  },
+);
+
+describe.skipIf(!PICARD_ILLUMINA)('bad BCL run folders', () => {
+  const dir = PICARD_ILLUMINA && join(PICARD_ILLUMINA, '25T8B8B25T');
+  const input: DemuxPlanInput = {
+    reads: [
+      { number: 1, cycles: 25, isIndexedRead: false },
+      { number: 2, cycles: 8, isIndexedRead: true },
+      { number: 3, cycles: 8, isIndexedRead: true },
+      { number: 4, cycles: 25, isIndexedRead: false },
+    ],
+    lanes: [1],
+    samples: [],
+  };
+  const tiles = { tiles: [{ lane: 1, tile: 1101 }] };
+
+  it('truncated BCL, BCL with the wrong cluster count, truncated locs', async () => {
+    const base = new LocalRunFolder(dir!);
+    const bcl = 'Data/Intensities/BaseCalls/L001/C7.1/s_1_1101.bcl';
+    const bytes = await base.read(bcl);
+    expect(
+      (await failure(overlay(base, { [bcl]: bytes.slice(0, 30) }), input, tiles)).message,
+    ).toMatch(
+      /^Data\/Intensities\/BaseCalls\/L001\/C7\.1\/s_1_1101\.bcl: truncated: the header says 60 clusters but the file holds 26/,
+    );
+    const fewer = bytes.slice(0, 54);
+    new DataView(fewer.buffer).setUint32(0, 50, true);
+    expect((await failure(overlay(base, { [bcl]: fewer }), input, tiles)).message).toMatch(
+      /C7\.1\/s_1_1101\.bcl: holds 50 clusters but the tile's filter file has 60/,
+    );
+    const locs = 'Data/Intensities/L001/s_1_1101.locs';
+    const l = await base.read(locs);
+    expect(
+      (await failure(overlay(base, { [locs]: l.slice(0, 100) }), input, tiles)).message,
+    ).toMatch(/^Data\/Intensities\/L001\/s_1_1101\.locs: truncated/);
+  });
+});
