@@ -333,7 +333,7 @@ export class KyselySearchRepository implements SearchRepository {
     // took 94 ms of 151; a scan stopping at 1,000 rows, 9 ms).
     const tsq = sql`to_tsquery('simple'::regconfig, ${tsQuery(query.terms)})`;
     const cols = sql`si.id, si.kind, si.resource_id, si.name_lc, si.created_at, si.tsv`;
-    const result = await sql<PageRow & { total: string }>`
+    const statement = sql<PageRow & { total: string }>`
       WITH e AS MATERIALIZED (
         SELECT ${cols}, 1 AS exact FROM search_index si
         WHERE si.name_lc = ${exactName} AND si.tsv @@ ${tsq} AND ${conds}),
@@ -349,7 +349,16 @@ export class KyselySearchRepository implements SearchRepository {
           CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)}
             THEN ts_rank(s.tsv, ${tsq}) ELSE 0 END AS rank
         FROM s ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
-      SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`.execute(this.db);
+      SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`;
+    // Planned for its own words (ADR 0002: connections use generic plans otherwise). A generic
+    // plan cannot know a word matches 10 rows or 100,000 and chose a GIN bitmap of every match:
+    // bench/search, KIT5 p50 14 -> 959 ms.
+    const result = this.db.isTransaction
+      ? await statement.execute(this.db)
+      : await this.db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
+          return statement.execute(trx);
+        });
     const items: SearchHit[] = [];
     for (const row of result.rows) if (row.id !== null) items.push(toHit(row));
     return { totalCount: Number(result.rows[0]?.total ?? 0), items };
