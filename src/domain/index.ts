@@ -10,3 +10,4 @@ export * from './applications.js';
 export * from './validation.js';
 export * from './files.js';
 export * from './properties.js';
+export * from './samplesheet-rules.js';
