@@ -17,6 +17,7 @@ import type {
   Project,
   ResourceReference,
   Run,
+  RunDetails,
   Sample,
   User,
 } from './domain/index.js';
@@ -133,7 +134,33 @@ export interface SampleRepository {
   listByProject(projectId: string, page: PageRequest<ProjectSort>): Promise<Page<Sample>>;
 }
 
-export type NewRun = Omit<Run, 'id' | 'owner' | 'createdAt' | 'modifiedAt'>;
+export type NewRun = Omit<Run, 'id' | 'owner' | 'createdAt' | 'modifiedAt' | 'details'> & {
+  details?: RunDetails | undefined;
+};
+
+/** What ingest sets on a run once its folder is read (all in one statement). */
+export type RunPatch = Partial<
+  Pick<
+    Run,
+    | 'name'
+    | 'experimentName'
+    | 'number'
+    | 'status'
+    | 'platformName'
+    | 'instrumentName'
+    | 'instrumentType'
+    | 'instrumentSerialNumber'
+    | 'flowcellBarcode'
+    | 'reagentBarcode'
+    | 'workflow'
+    | 'numCyclesRead1'
+    | 'numCyclesRead2'
+    | 'numCyclesIndex1'
+    | 'numCyclesIndex2'
+    | 'uploadCompletedAt'
+    | 'details'
+  >
+> & { sequencingStats?: unknown };
 
 export interface RunFilter {
   statuses?: readonly string[] | undefined;
@@ -145,7 +172,14 @@ export interface RunFilter {
 
 export interface RunRepository {
   create(input: NewRun): Promise<Run>;
-  findById(id: string): Promise<Run | undefined>;
+  /** A visible run; one still `Importing` only when `includeImporting` is set. */
+  findById(id: string, options?: { includeImporting?: boolean }): Promise<Run | undefined>;
+  /** Applies the patch when the run's status is `fromStatus`; returns the run, or undefined. */
+  update(id: string, fromStatus: string, patch: RunPatch): Promise<Run | undefined>;
+  /** The stored InterOp summary (JSON as written at ingest), if any. */
+  sequencingStats(id: string): Promise<unknown>;
+  /** Removes a run that never became visible (a failed import). */
+  deleteImporting(id: string): Promise<void>;
   listByOwner(ownerId: string, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>>;
 }
 

@@ -5,6 +5,7 @@ import { genomeCatalogMigration } from './0002-genome-catalog.js';
 import { filesMigration } from './0003-files.js';
 import { propertiesMigration } from './0004-properties.js';
 import { searchMigration } from './0005-search.js';
+import { runsMigration } from './0009-runs.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -14,5 +15,7 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0003-files': filesMigration(kind),
     '0004-properties': propertiesMigration(kind),
     '0005-search': searchMigration(kind),
+    // 0006-0008 are reserved for work on other branches.
+    '0009-runs': runsMigration,
   };
 }
