@@ -90,6 +90,10 @@ describe('parseRunInfo', () => {
       parseRunInfo('<RunInfo><Run><Reads><Read Number="1"/></Reads></Run></RunInfo>'),
     ).toThrow(/NumCycles \(line 1\)/);
     expect(() => parseRunInfo('')).toThrow(/empty/);
+    // One line, even for the validator's multi-line messages (unclosed tags).
+    expect(() => parseRunInfo('<RunInfo>\n<Run>\n<Reads>\n')).toThrow(
+      /^RunInfo.xml: is not well-formed XML: [^\n]*\(line \d+\)$/,
+    );
     expect(() => parseRunInfo('<foo/>')).toThrow(/no <RunInfo>/);
   });
 
