@@ -22,6 +22,7 @@ import type {
   Project,
   ResourceReference,
   Run,
+  RunDetails,
   Sample,
   User,
   AuditEvent,
@@ -240,7 +241,33 @@ export interface SampleRepository {
   ): Promise<Page<Sample>>;
 }
 
-export type NewRun = Omit<Run, 'id' | 'owner' | 'createdAt' | 'modifiedAt'>;
+export type NewRun = Omit<Run, 'id' | 'owner' | 'createdAt' | 'modifiedAt' | 'details'> & {
+  details?: RunDetails | undefined;
+};
+
+/** What ingest sets on a run once its folder is read (all in one statement). */
+export type RunPatch = Partial<
+  Pick<
+    Run,
+    | 'name'
+    | 'experimentName'
+    | 'number'
+    | 'status'
+    | 'platformName'
+    | 'instrumentName'
+    | 'instrumentType'
+    | 'instrumentSerialNumber'
+    | 'flowcellBarcode'
+    | 'reagentBarcode'
+    | 'workflow'
+    | 'numCyclesRead1'
+    | 'numCyclesRead2'
+    | 'numCyclesIndex1'
+    | 'numCyclesIndex2'
+    | 'uploadCompletedAt'
+    | 'details'
+  >
+> & { sequencingStats?: unknown };
 
 export interface RunFilter {
   statuses?: readonly string[] | undefined;
@@ -254,8 +281,15 @@ export interface RunFilter {
 
 export interface RunRepository {
   create(input: NewRun): Promise<Run>;
-  findById(id: string): Promise<Run | undefined>;
+  /** A visible run; one still `Importing` only when `includeImporting` is set. */
+  findById(id: string, options?: { includeImporting?: boolean }): Promise<Run | undefined>;
   findByIds(ids: readonly string[]): Promise<Run[]>;
+  /** Applies the patch when the run's status is `fromStatus`; returns the run, or undefined. */
+  update(id: string, fromStatus: string, patch: RunPatch): Promise<Run | undefined>;
+  /** The stored InterOp summary (JSON as written at ingest), if any. */
+  sequencingStats(id: string): Promise<unknown>;
+  /** Removes a run that never became visible (a failed import). */
+  deleteImporting(id: string): Promise<void>;
   /** Runs the viewer may see (owned and shared with them), by the one visibility rule. */
   listVisible(viewer: Viewer, filter: RunFilter, page: PageRequest<RunSort>): Promise<Page<Run>>;
   /** As for projects (run names need not be unique). */

@@ -127,7 +127,47 @@ export interface Run {
   uploadStartedAt: string | undefined;
   uploadCompletedAt: string | undefined;
   totalSize: number;
+  /** What the run folder's RunInfo, RunParameters and sample sheet say (after ingest). */
+  details: RunDetails | undefined;
 }
+
+/** A run's read as RunInfo lists it (1-based number). */
+export interface RunReadInfo {
+  number: number;
+  cycles: number;
+  isIndexed: boolean;
+  isReverseComplement: boolean;
+}
+
+/** The run-folder facts kept on a Run (migration 0009). */
+export interface RunDetails {
+  runFolder: string | undefined;
+  runDate: string | undefined;
+  reads: RunReadInfo[];
+  totalCycles: number;
+  lanes: number | undefined;
+  surfaces: number | undefined;
+  swathsPerLane: number | undefined;
+  tilesPerSwath: number | undefined;
+  tileCount: number | undefined;
+  chemistry: string | undefined;
+  rtaVersion: string | undefined;
+  applicationName: string | undefined;
+  applicationVersion: string | undefined;
+  /** `A` forward-strand i5, `B` reverse-complement i5 (RunParameters/instrument). */
+  i5Orientation: 'A' | 'B' | undefined;
+  sampleSheetName: string | undefined;
+  sampleSheetVersion: 1 | 2 | undefined;
+  libraryCount: number | undefined;
+  /** InterOp files whose metrics were read. */
+  metricsFiles: string[];
+}
+
+/**
+ * A run whose folder is being copied in by `seqhub admin run import`: invisible (reads as 404 and
+ * is left out of lists) until the import's last transaction makes it `Complete`.
+ */
+export const RUN_IMPORTING = 'Importing';
 
 /** Run statuses (spec 2.3). */
 export const RunStatuses = [

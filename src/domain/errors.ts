@@ -50,6 +50,14 @@ export const ErrorCodes = {
     status: 409,
     doc: 'The file is complete (immutable) or aborted, or is not a multipart upload: it takes no parts or status changes.',
   },
+  'BASESPACE.RUNS.FOLDER_INVALID': {
+    status: 400,
+    doc: 'A run folder without RunInfo.xml, or whose RunInfo/RunParameters/sample sheet/InterOp file does not parse, or whose sample sheet has problems; the message names the file and the line or byte.',
+  },
+  'BASESPACE.RUNS.NOT_UPLOADING': {
+    status: 409,
+    doc: 'Files or `uploadstatus=complete` for a run that is no longer Uploading (its files are immutable once complete).',
+  },
   'BASESPACE.FILES.RANGE_NOT_SATISFIABLE': {
     status: 416,
     doc: 'A Range header that is malformed or lies outside the file.',

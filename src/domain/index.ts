@@ -12,3 +12,4 @@ export * from './files.js';
 export * from './properties.js';
 export * from './oauth.js';
 export * from './sharing.js';
+export * from './samplesheet-rules.js';

@@ -7,8 +7,9 @@ export interface FormatErrorLocation {
 
 /**
  * A file that does not follow its format. Parsers throw it with the file's name (as the caller
- * gave it) and the byte offset of the problem, so a job summary can say which file is broken and
- * where, never "undefined is not a function".
+ * gave it) and where: a 1-based line for text formats, a 0-based byte offset for binary ones, so
+ * a job summary or a 400 can say which file is broken and where. `file` may also come as the
+ * third argument (the text parsers' form).
  */
 export class FormatError extends Error {
   override readonly name = 'FormatError';
@@ -16,15 +17,16 @@ export class FormatError extends Error {
   readonly offset: number | undefined;
   readonly line: number | undefined;
 
-  constructor(problem: string, where: FormatErrorLocation = {}) {
+  constructor(problem: string, where: FormatErrorLocation = {}, file?: string) {
+    const name = file ?? where.file;
     const place =
       where.offset !== undefined
-        ? ` (at byte ${where.offset})`
+        ? ` (byte ${where.offset})`
         : where.line !== undefined
           ? ` (line ${where.line})`
           : '';
-    super(`${where.file ? `${where.file}: ` : ''}${problem}${place}`);
-    this.file = where.file;
+    super(`${name ? `${name}: ` : ''}${problem}${place}`);
+    this.file = name;
     this.offset = where.offset;
     this.line = where.line;
   }

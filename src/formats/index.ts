@@ -5,3 +5,7 @@ export * from './cbcl.js';
 export * from './filter.js';
 export * from './locs.js';
 export * from './fastq.js';
+export * from './runinfo.js';
+export * from './runparameters.js';
+export * from './interop/index.js';
+export * from './samplesheet.js';

@@ -206,8 +206,16 @@ export class AccessService {
     rawId: string,
     need: Access,
   ): Promise<{ id: string; projectId: string | undefined }> {
-    if (kind === 'run')
-      return { id: (await this.run(principal, rawId, need)).id, projectId: undefined };
+    if (kind === 'run') {
+      const run = await this.run(principal, rawId, need);
+      // A run's files are the instrument's output: they are added while it is Uploading only.
+      if ((need === 'create' || need === 'write') && run.status !== 'Uploading')
+        throw new AppError(
+          'BASESPACE.RUNS.NOT_UPLOADING',
+          `Run ${run.id} is ${run.status}: files are added to a run only while it is Uploading`,
+        );
+      return { id: run.id, projectId: undefined };
+    }
     const parent =
       kind === 'sample'
         ? await this.sample(principal, rawId, need)

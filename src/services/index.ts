@@ -35,6 +35,7 @@ export type { AppResultView } from './appresult.service.js';
 export type { SampleView } from './sample.service.js';
 export type { SearchItem } from './search.service.js';
 export type { UserSelector } from './sharing.service.js';
+export type { RunFolderSource } from './run.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -120,7 +121,7 @@ export function createServices(
     appSessions: new AppSessionService(repos, access),
     appResults: new AppResultService(repos, access),
     samples: new SampleService(repos, access),
-    runs: new RunService(repos, access),
+    runs: new RunService(repos, access, storage.blobs, clock),
     genomes: new GenomeService(repos),
     files: new FileService(repos, access, storage.blobs, clock, storage.files),
     properties: new PropertyService(repos, access),

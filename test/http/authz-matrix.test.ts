@@ -145,6 +145,23 @@ async function freshProject(ctx: Ctx): Promise<{ id: string; link: string }> {
   return { id: p.id, link: token };
 }
 
+/** A new run of the owner's in `Uploading`, shared like the main one (writer WRITE, reader READ). */
+async function uploadingRun(ctx: Ctx): Promise<string> {
+  ctx.counter += 1;
+  const res = await fetch(`${ctx.hub.url}/v1pre3/runs`, {
+    method: 'POST',
+    headers: { 'x-access-token': ctx.tokens.owner!, 'content-type': 'application/json' },
+    body: JSON.stringify({ Name: `uploading-${ctx.counter}` }),
+  });
+  const id = ((await res.json()) as { Response: { Id: string } }).Response.Id;
+  for (const [user, level] of [
+    [ctx.ids.users.writer, 'write'],
+    [ctx.ids.users.reader, 'read'],
+  ] as const)
+    await s(ctx).sharing.share(ctx.principals.owner, 'run', id, { userId: user }, level);
+  return id;
+}
+
 async function freshRun(ctx: Ctx): Promise<string> {
   const run = await ctx.hub.createRun((await s(ctx).auth.findUserByEmail(ownerEmail))!, {
     name: 'fresh-run',
@@ -489,6 +506,28 @@ const ENTRIES: Record<string, Entry> = {
   'GET /v1pre3/runs/:id': {
     expect: READ_R,
     prepare: (c) => ({ url: `/v1pre3/runs/${c.ids.run}` }),
+  },
+  'POST /v1pre3/runs': {
+    expect: CREATE_PROJECT,
+    prepare: (_c, actor) => ({ url: '/v1pre3/runs', body: { Name: `run-by-${actor}` } }),
+  },
+  'POST /v1pre3/runs/:id': {
+    // Past the access check, an empty upload is not a run folder: 400 for those who may.
+    expect: profile(400, 400, 403, 404, 404, 403),
+    prepare: async (c) => ({
+      url: `/v1pre3/runs/${await uploadingRun(c)}?uploadstatus=complete`,
+    }),
+  },
+  'GET /v1pre3/runs/:id/sequencingstats': {
+    expect: READ_R,
+    prepare: (c) => ({ url: `/v1pre3/runs/${c.ids.run}/sequencingstats` }),
+  },
+  'POST /v1pre3/runs/:id/files': {
+    expect: WRITE_R,
+    prepare: async (c, actor) => ({
+      url: `/v1pre3/runs/${await uploadingRun(c)}/files?name=${actor}.txt`,
+      raw: 'hello',
+    }),
   },
   'GET /v1pre3/runs/:id/files': {
     expect: READ_R,

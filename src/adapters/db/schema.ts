@@ -115,6 +115,8 @@ export interface RunsTable {
   upload_started_at: string | null;
   upload_completed_at: string | null;
   total_size: Int;
+  details: string | null;
+  sequencing_stats: string | null;
 }
 
 export interface GenomesTable {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import type { Services } from '../../services/index.js';
 import { CliError, type CliRuntime } from '../runtime.js';
+import { runFolderSource } from './run-import.js';
 
 /** Local administration against the configured database, without HTTP. */
 export function adminCommand(program: Command, rt: CliRuntime): void {
@@ -133,6 +134,27 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
       );
       if (!revoked) throw new CliError('no such live token');
       rt.out('revoked');
+    });
+
+  const run = admin.command('run').description('manage runs');
+  run
+    .command('import')
+    .description(
+      "copy an Illumina run folder into the hub as a Run of --owner; prints the new run's id last",
+    )
+    .argument('<run-folder>', 'the run folder (holding RunInfo.xml)')
+    .requiredOption('--owner <email>', "the run owner's email")
+    .action(async (folder: string, opts: { owner: string }, cmd: Command) => {
+      const source = await runFolderSource(folder);
+      const imported = await withServices(cmd, async (s) => {
+        const owner = await s.auth.findUserByEmail(opts.owner);
+        if (!owner) throw new CliError(`no user with email '${opts.owner}'`);
+        return s.runs.importFolder(owner.id, source);
+      });
+      rt.out(
+        `imported ${imported.name}: ${source.files.length} file(s), ${imported.totalSize} bytes`,
+      );
+      rt.out(imported.id);
     });
 
   admin

@@ -208,6 +208,33 @@ export const run = (r: Run, ctx: PresentContext) => ({
   InstrumentName: r.instrumentName,
   InstrumentType: r.instrumentType,
   InstrumentSerialNumber: r.instrumentSerialNumber,
+  HrefSequencingStats: href('run', r.id, 'sequencingstats'),
+  ...(r.details && runDetails(r.details)),
+});
+
+/** seqhub extensions from the run folder (RunInfo, RunParameters, sample sheet). */
+const runDetails = (d: NonNullable<Run['details']>) => ({
+  SampleSheetName: d.sampleSheetName,
+  LibraryCount: d.libraryCount,
+  RunFolder: d.runFolder,
+  ...(d.runDate && { RunDate: d.runDate }),
+  // bcl2fastq --use-bases-mask form: Y151,I8,I8,Y151
+  ReadStructure: d.reads.map((x) => `${x.isIndexed ? 'I' : 'Y'}${x.cycles}`).join(','),
+  Reads: d.reads.map((x) => ({
+    Number: x.number,
+    NumCycles: x.cycles,
+    IsIndexed: x.isIndexed,
+    IsReverseComplement: x.isReverseComplement,
+  })),
+  TotalCycles: d.totalCycles,
+  NumLanes: d.lanes,
+  NumSurfaces: d.surfaces,
+  NumSwathsPerLane: d.swathsPerLane,
+  NumTilesPerSwath: d.tilesPerSwath,
+  NumTiles: d.tileCount,
+  Chemistry: d.chemistry,
+  RtaVersion: d.rtaVersion,
+  I5Orientation: d.i5Orientation,
 });
 
 export const genome = (g: Genome) => ({

@@ -280,7 +280,8 @@ export const fileUploadRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  for (const collection of ['samples', 'appresults'] as const) {
+  // Runs take files while Uploading (issue 6): the same single-part and multipart machinery.
+  for (const collection of ['samples', 'appresults', 'runs'] as const) {
     app.post(
       `/${collection}/:id/files`,
       {

@@ -11,8 +11,11 @@ import {
   errorResponses,
   PropertyFilterQuery,
 } from '../schemas/common.schema.js';
+import { sequencingStats } from '../presenters/run-stats.presenter.js';
 import { Run, RunCompact } from '../schemas/resources.schema.js';
 import { OwnershipQuery } from '../schemas/sharing.schema.js';
+import { SequencingStats } from '../schemas/run-stats.schema.js';
+import type { RunMetricsSummary } from '../../formats/index.js';
 import type { RouteDeps } from './deps.js';
 import { propertiesOf } from './embed.js';
 import { filterText, ok, okList, ownershipOf, pageRequest, presentContext } from './reply.js';
@@ -45,6 +48,93 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         ...present.run(run, presentContext(request, publicUrl)),
         ...(await propertiesOf(services, request.principal, 'run', run.id)),
       });
+    },
+  );
+
+  app.post(
+    '/runs',
+    {
+      schema: {
+        tags,
+        summary:
+          'Create a run to upload (status Uploading); upload its files with POST runs/{id}/files, then POST runs/{id}?uploadstatus=complete',
+        body: Type.Object({
+          Name: Type.String({ maxLength: 1024 }),
+          ExperimentName: Type.Optional(Type.String({ maxLength: 1024 })),
+        }),
+        response: { 200: Envelope(Run), ...errorResponses, 409: { $ref: 'ErrorEnvelope#' } },
+      },
+    },
+    async (request) => {
+      const run = await services.runs.createForUpload(request.principal, {
+        name: request.body.Name,
+        experimentName: request.body.ExperimentName,
+      });
+      return ok(present.run(run, presentContext(request, publicUrl)));
+    },
+  );
+
+  app.post(
+    '/runs/:id',
+    {
+      schema: {
+        tags,
+        summary:
+          'uploadstatus=complete (query or body UploadStatus): read RunInfo, RunParameters, the sample sheet and InterOp from the uploaded files and complete the run',
+        params: IdParams,
+        querystring: Type.Object({ uploadstatus: Type.Optional(Type.String({ maxLength: 32 })) }),
+        response: { 200: Envelope(Run), ...errorResponses, 409: { $ref: 'ErrorEnvelope#' } },
+      },
+    },
+    async (request) => {
+      // The body is optional (JSON or form, keys in any case): `{"UploadStatus": "complete"}`.
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const fromBody = Object.entries(body).find(([k]) => k.toLowerCase() === 'uploadstatus')?.[1];
+      const status =
+        request.query.uploadstatus ?? (typeof fromBody === 'string' ? fromBody : undefined);
+      if (status === undefined || status.toLowerCase() !== 'complete')
+        throw badRequest(
+          `uploadstatus must be 'complete' (got ${status === undefined ? 'nothing' : `'${status.slice(0, 32)}'`})`,
+        );
+      const run = await services.runs.completeUpload(request.principal, request.params.id);
+      return ok({
+        ...present.run(run, presentContext(request, publicUrl)),
+        ...(await propertiesOf(services, request.principal, 'run', run.id)),
+      });
+    },
+  );
+
+  app.get(
+    '/runs/:id/sequencingstats',
+    {
+      schema: {
+        tags,
+        summary:
+          'SequencingStats (spec 6.1) from the InterOp summary stored at ingest; Detail=cycles adds per-cycle values',
+        params: IdParams,
+        querystring: Type.Object({
+          Detail: Type.Optional(
+            Type.String({ maxLength: 16, description: "'cycles' adds Cycles[]" }),
+          ),
+        }),
+        response: { 200: Envelope(SequencingStats), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const detail = request.query.Detail?.toLowerCase();
+      if (detail !== undefined && detail !== 'cycles' && detail !== '')
+        throw badRequest(
+          `Invalid query parameter Detail: '${request.query.Detail!.slice(0, 16)}' (allowed: cycles)`,
+        );
+      const { run, stats } = await services.runs.sequencingStats(
+        request.principal,
+        request.params.id,
+      );
+      return ok(
+        sequencingStats(run, stats as RunMetricsSummary | undefined, {
+          cycles: detail === 'cycles',
+        }),
+      );
     },
   );
 

@@ -186,6 +186,32 @@ export const Run = Type.Object({
   InstrumentName: opt(Type.String()),
   InstrumentType: opt(Type.String()),
   InstrumentSerialNumber: opt(Type.String()),
+  HrefSequencingStats: Href,
+  SampleSheetName: opt(Type.String({ description: 'seqhub extension' })),
+  LibraryCount: opt(Type.Integer()),
+  RunFolder: opt(Type.String({ description: 'seqhub extension: the RunInfo run id' })),
+  RunDate: opt(Type.String({ description: 'seqhub extension: RunInfo date, ISO 8601' })),
+  ReadStructure: opt(Type.String({ description: 'seqhub extension: e.g. Y151,I8,I8,Y151' })),
+  Reads: opt(
+    Type.Array(
+      Type.Object({
+        Number: Type.Integer(),
+        NumCycles: Type.Integer(),
+        IsIndexed: Type.Boolean(),
+        IsReverseComplement: Type.Boolean(),
+      }),
+      { description: 'seqhub extension: RunInfo reads' },
+    ),
+  ),
+  TotalCycles: opt(Type.Integer()),
+  NumLanes: opt(Type.Integer()),
+  NumSurfaces: opt(Type.Integer()),
+  NumSwathsPerLane: opt(Type.Integer()),
+  NumTilesPerSwath: opt(Type.Integer()),
+  NumTiles: opt(Type.Integer()),
+  Chemistry: opt(Type.String()),
+  RtaVersion: opt(Type.String()),
+  I5Orientation: opt(Type.String({ description: 'A (forward i5) or B (reverse-complement i5)' })),
   Properties: opt(PropertyContainer),
 });
 

@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import type { Page, PageRequest, Run } from '../../../domain/index.js';
-import type { NewRun, RunFilter, RunRepository, RunSort, Viewer } from '../../../ports.js';
+import { RUN_IMPORTING, type Page, type PageRequest, type Run } from '../../../domain/index.js';
+import type {
+  NewRun,
+  RunFilter,
+  RunPatch,
+  RunRepository,
+  RunSort,
+  Viewer,
+} from '../../../ports.js';
 import type { Database, RunsTable } from '../schema.js';
 import {
   countAll,
@@ -56,26 +63,85 @@ export class KyselyRunRepository implements RunRepository {
         upload_started_at: nullable(input.uploadStartedAt),
         upload_completed_at: nullable(input.uploadCompletedAt),
         total_size: input.totalSize,
+        details: input.details === undefined ? null : JSON.stringify(input.details),
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return (await this.findById(toId(id)))!;
+    return (await this.findById(toId(id), { includeImporting: true }))!;
   }
 
-  async findById(id: string): Promise<Run | undefined> {
-    return (await this.findByIds([id]))[0];
+  /** A visible run; one still `Importing` (hidden until its files are in) only when asked. */
+  async findById(id: string, options?: { includeImporting?: boolean }): Promise<Run | undefined> {
+    return (await this.select([id], options?.includeImporting ?? false))[0];
   }
 
   async findByIds(ids: readonly string[]): Promise<Run[]> {
+    return this.select(ids, false);
+  }
+
+  private async select(ids: readonly string[], includeImporting: boolean): Promise<Run[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db
+    let q = this.db
       .selectFrom('runs as r')
       .innerJoin('users as u', 'u.id', 'r.owner_id')
-      .selectAll('r')
+      .select(RUN_COLUMNS)
       .select(['u.name as owner_name', 'u.email as owner_email'])
-      .where('r.id', 'in', [...new Set(ids)])
+      .where('r.id', 'in', [...new Set(ids)]);
+    if (!includeImporting) q = q.where('r.status', '!=', RUN_IMPORTING);
+    return (await q.execute()).map(mapRun);
+  }
+
+  async update(id: string, fromStatus: string, patch: RunPatch): Promise<Run | undefined> {
+    const set: Record<string, unknown> = { modified_at: this.now() };
+    const columns: [keyof RunPatch, string][] = [
+      ['name', 'name'],
+      ['experimentName', 'experiment_name'],
+      ['number', 'number'],
+      ['status', 'status'],
+      ['platformName', 'platform_name'],
+      ['instrumentName', 'instrument_name'],
+      ['instrumentType', 'instrument_type'],
+      ['instrumentSerialNumber', 'instrument_serial_number'],
+      ['flowcellBarcode', 'flowcell_barcode'],
+      ['reagentBarcode', 'reagent_barcode'],
+      ['workflow', 'workflow'],
+      ['numCyclesRead1', 'num_cycles_read1'],
+      ['numCyclesRead2', 'num_cycles_read2'],
+      ['numCyclesIndex1', 'num_cycles_index1'],
+      ['numCyclesIndex2', 'num_cycles_index2'],
+      ['uploadCompletedAt', 'upload_completed_at'],
+    ];
+    for (const [key, column] of columns)
+      if (key in patch) set[column] = nullable(patch[key] as never);
+    if ('details' in patch) set['details'] = patch.details ? JSON.stringify(patch.details) : null;
+    if ('sequencingStats' in patch)
+      set['sequencing_stats'] =
+        patch.sequencingStats === undefined ? null : JSON.stringify(patch.sequencingStats);
+    const result = await this.db
+      .updateTable('runs')
+      .set(set)
+      .where('id', '=', id)
+      .where('status', '=', fromStatus)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return undefined;
+    return this.findById(id, { includeImporting: true });
+  }
+
+  async sequencingStats(id: string): Promise<unknown> {
+    const row = await this.db
+      .selectFrom('runs')
+      .select('sequencing_stats')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.sequencing_stats ? (JSON.parse(row.sequencing_stats) as unknown) : undefined;
+  }
+
+  async deleteImporting(id: string): Promise<void> {
+    await this.db
+      .deleteFrom('runs')
+      .where('id', '=', id)
+      .where('status', '=', RUN_IMPORTING)
       .execute();
-    return rows.map(mapRun);
   }
 
   async setOwner(id: string, fromOwnerId: string, newOwnerId: string): Promise<'moved' | 'stale'> {
@@ -95,7 +161,8 @@ export class KyselyRunRepository implements RunRepository {
   ): Promise<Page<Run>> {
     let base = this.db
       .selectFrom('runs as r')
-      .where(sql<boolean>`r.id IN (${visibleIds('run', viewer, filter.ownership)})`);
+      .where(sql<boolean>`r.id IN (${visibleIds('run', viewer, filter.ownership)})`)
+      .where('r.status', '!=', RUN_IMPORTING);
     if (filter.statuses?.length) base = base.where('r.status', 'in', [...filter.statuses]);
     if (filter.instrumentType !== undefined)
       base = base.where('r.instrument_type', '=', filter.instrumentType);
@@ -126,7 +193,7 @@ export class KyselyRunRepository implements RunRepository {
     const rows = orderAndPage(
       base
         .innerJoin('users as u', 'u.id', 'r.owner_id')
-        .selectAll('r')
+        .select(RUN_COLUMNS)
         .select(['u.name as owner_name', 'u.email as owner_email']),
       page,
       SORT_COLUMNS,
@@ -136,7 +203,38 @@ export class KyselyRunRepository implements RunRepository {
   }
 }
 
-type RunRow = { [K in keyof RunsTable]: K extends 'id' ? number | string : RunsTable[K] } & {
+/** Every column but the (large) sequencing stats, which only `sequencingStats` reads. */
+const RUN_COLUMNS = [
+  'r.id',
+  'r.owner_id',
+  'r.name',
+  'r.experiment_name',
+  'r.number',
+  'r.status',
+  'r.platform_name',
+  'r.instrument_name',
+  'r.instrument_type',
+  'r.instrument_serial_number',
+  'r.flowcell_barcode',
+  'r.reagent_barcode',
+  'r.workflow',
+  'r.num_cycles_read1',
+  'r.num_cycles_read2',
+  'r.num_cycles_index1',
+  'r.num_cycles_index2',
+  'r.created_at',
+  'r.modified_at',
+  'r.upload_started_at',
+  'r.upload_completed_at',
+  'r.total_size',
+  'r.details',
+] as const;
+
+type RunRow = {
+  [K in Exclude<keyof RunsTable, 'sequencing_stats'>]: K extends 'id'
+    ? number | string
+    : RunsTable[K];
+} & {
   owner_name: string;
   owner_email: string;
 };
@@ -166,5 +264,6 @@ function mapRun(r: RunRow): Run {
     uploadStartedAt: optStr(r.upload_started_at),
     uploadCompletedAt: optStr(r.upload_completed_at),
     totalSize: Number(r.total_size),
+    details: r.details ? (JSON.parse(r.details) as Run['details']) : undefined,
   };
 }
