@@ -44,7 +44,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       adminToken: admin?.token,
       close: async () => {
         clearInterval(sweeper);
-        await app.close();
+        // In-flight requests get CLOSE_GRACE_MS to finish; then the sockets still open (a client
+        // that stopped sending in the middle of an upload body) are cut, or close would wait
+        // for them for ever. Seen: a test hub's close hanging past 60 s after a dropped upload.
+        const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+        }
         await hub.close();
       },
     };
@@ -63,6 +71,9 @@ export async function openApiDocument(): Promise<unknown> {
   await app.close();
   return doc;
 }
+
+/** How long a stopping server waits for in-flight requests before cutting their connections. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** Sweeps leftovers of interrupted uploads at start and then hourly (see FileService.sweep). */
 const SWEEP_INTERVAL_MS = 3600_000;

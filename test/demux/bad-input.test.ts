@@ -70,7 +70,7 @@ describe.skipIf(!BCL2FASTR_RUN)(
       );
       expect(error).toBeInstanceOf(FormatError);
       expect(error.message).toMatch(
-        /^Data\/Intensities\/BaseCalls\/L001\/C5\.1\/L001_1\.cbcl: the block of tile 1103 does not inflate: unexpected end of file \(at byte 223\)$/,
+        /^Data\/Intensities\/BaseCalls\/L001\/C5\.1\/L001_1\.cbcl: the block of tile 1103 does not inflate: unexpected end of file \(byte 223\)$/,
       );
     });
 
