@@ -8,6 +8,7 @@ import { searchMigration } from './0005-search.js';
 import { searchSpeedMigration } from './0006-search-speed.js';
 import { sharingMigration } from './0007-sharing.js';
 import { oauthMigration } from './0008-oauth.js';
+import { searchVisibilityMigration } from './0010-search-visibility.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -20,5 +21,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0006-search-speed': searchSpeedMigration(kind),
     '0007-sharing': sharingMigration(kind),
     '0008-oauth': oauthMigration(kind),
+    '0010-search-visibility': searchVisibilityMigration,
   };
 }
