@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,8 @@ const TARGET_P99_MS = 50;
 const PG_BENCH_DB = 'seqhub_bench_search';
 const dataRoot = join(root, '.bench-data', 'search');
 const resultsFile = join(here, 'results', 'search.json');
+/** BENCH_KEEP=1 keeps the filled databases and reuses them next time (same sizes): for profiling. */
+const keep = process.env.BENCH_KEEP === '1';
 
 const log = (line) => process.stdout.write(`${line}\n`);
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
@@ -213,6 +215,14 @@ async function fill(kind, db, ownerId) {
 
 async function setup(kind) {
   const dataDir = join(dataRoot, kind);
+  const stateFile = join(dataDir, 'bench-state.json');
+  if (keep && existsSync(stateFile)) {
+    const kept = JSON.parse(readFileSync(stateFile, 'utf8'));
+    if (kept.samples === settings.samples && kept.projects === settings.projects) {
+      log(`  reusing the database kept by an earlier BENCH_KEEP=1 run`);
+      return kept.state;
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   if (kind === 'postgres') {
@@ -241,7 +251,13 @@ async function setup(kind) {
       { offset: 0, limit: 10, sortBy: 'Name', sortDir: 'Asc' },
     );
     if (props.totalCount !== 5) throw new Error('fill check: sample 12345 lacks its properties');
-    return { dataDir, token, otherToken, bulkBody: before[0]?.body };
+    const state = { dataDir, token, otherToken, bulkBody: before[0]?.body };
+    if (keep)
+      writeFileSync(
+        stateFile,
+        JSON.stringify({ samples: settings.samples, projects: settings.projects, state }),
+      );
+    return state;
   } finally {
     await hub.close();
   }
@@ -390,11 +406,15 @@ async function main() {
   try {
     for (const kind of settings.databases) results.push(await benchDatabase(kind));
   } finally {
-    if (settings.databases.includes('postgres'))
+    if (keep)
+      log(
+        `  BENCH_KEEP=1: kept ${dataRoot.replace(`${root}/`, '')}${settings.databases.includes('postgres') ? ` and database ${PG_BENCH_DB}` : ''}`,
+      );
+    else if (settings.databases.includes('postgres'))
       await adminQuery(`DROP DATABASE IF EXISTS ${PG_BENCH_DB} WITH (FORCE)`).catch(
         () => undefined,
       );
-    rmSync(dataRoot, { recursive: true, force: true });
+    if (!keep) rmSync(dataRoot, { recursive: true, force: true });
   }
   log(
     `\n${formatTable(

@@ -310,3 +310,18 @@ describe.each(backends())('repositories on $kind', (backend) => {
     expect(list.items[3]).toMatchObject({ id: '4', speciesName: 'Homo sapiens', build: 'hg19' });
   });
 });
+
+describe('SQLite connection', () => {
+  it('reads the database file through a memory map (search joins spread rows: bench/search)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seqhub-mmap-'));
+    const handle = openDatabase({ kind: 'sqlite', path: join(dir, 'x.db') });
+    try {
+      const { rows } = await sql<{ mmap_size: number }>`PRAGMA mmap_size`.execute(handle.db);
+      // SQLite clamps the request to its build's maximum (2 GiB less 64 KiB here).
+      expect(Number(rows[0]?.mmap_size)).toBeGreaterThanOrEqual(2 ** 30);
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kyselyRepositories, migrateToLatest, openDatabase } from '../../src/adapters/db/index.js';
 import type { Database } from '../../src/adapters/db/schema.js';
 import type { PageRequest, User } from '../../src/domain/index.js';
+import { parseSearchQuery, SearchKinds } from '../../src/domain/search.js';
 import type { ProjectSort, Repositories } from '../../src/ports.js';
 import { backends } from '../support/backends.js';
 
@@ -208,6 +209,48 @@ describe.each(backends())('sharing repositories on $kind', (backend) => {
       expect(plan, plan).not.toMatch(
         kind === 'sqlite' ? /SCAN shares\b(?! USING)/ : /Seq Scan on shares/,
       );
+    }
+  });
+
+  it('search finds exact-name hits by name (migration 0010), not by testing every word match', async () => {
+    // 300 resources share the word `common`; one is named exactly as the query.
+    const rows = await db
+      .insertInto('projects')
+      .values(
+        Array.from({ length: 300 }, (_, i) => ({
+          owner_id: other.id,
+          name: `common ${i}`,
+          description: '',
+          created_at: now,
+          modified_at: now,
+        })),
+      )
+      .returning('id')
+      .execute();
+    for (const r of rows) await repos.search.reindex('project', String(r.id));
+    await repos.shares.put('project', String(rows[7]!.id), me.id, 'read');
+    if (kind === 'postgres') await sql`ANALYZE search_index`.execute(db);
+    else await sql`ANALYZE`.execute(db);
+    queries.length = 0;
+    const found = await repos.search.search(
+      parseSearchQuery('common 7'),
+      {
+        viewer: { kind: 'user', userId: me.id },
+        kinds: SearchKinds,
+        access: { global: true },
+      },
+      { offset: 0, limit: 10, sortBy: 'Score', sortDir: 'Desc' },
+    );
+    // Shared with me: only that project is visible, and it is an exact-name hit.
+    expect(found.items).toEqual([
+      { kind: 'project', id: String(rows[7]!.id), score: expect.any(Number) },
+    ]);
+    expect(found.items[0]!.score).toBeGreaterThanOrEqual(1000);
+    const exact = queries.filter((q) => /name_lc = \S+ AND/.test(q.sql));
+    expect(exact.length).toBeGreaterThan(0);
+    for (const q of exact) {
+      const plan = await explain(q);
+      expect(plan, plan).toMatch(/search_index_name_lc_idx/);
     }
   });
 

@@ -9,6 +9,7 @@ import { searchSpeedMigration } from './0006-search-speed.js';
 import { sharingMigration } from './0007-sharing.js';
 import { oauthMigration } from './0008-oauth.js';
 import { runsMigration } from './0009-runs.js';
+import { searchVisibilityMigration } from './0010-search-visibility.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0007-sharing': sharingMigration(kind),
     '0008-oauth': oauthMigration(kind),
     '0009-runs': runsMigration,
+    '0010-search-visibility': searchVisibilityMigration,
   };
 }
