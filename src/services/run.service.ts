@@ -116,27 +116,15 @@ export class RunService {
       input.experimentName === undefined || input.experimentName === null
         ? name
         : validName(input.experimentName, 'ExperimentName');
-    const run = await this.repos.runs.create({
-      ownerId: principal.user.id,
-      name,
-      experimentName,
-      number: undefined,
-      status: 'Uploading',
-      platformName: undefined,
-      instrumentName: undefined,
-      instrumentType: undefined,
-      instrumentSerialNumber: undefined,
-      flowcellBarcode: undefined,
-      reagentBarcode: undefined,
-      workflow: undefined,
-      numCyclesRead1: undefined,
-      numCyclesRead2: undefined,
-      numCyclesIndex1: undefined,
-      numCyclesIndex2: undefined,
-      uploadStartedAt: isoNow(this.clock.now()),
-      uploadCompletedAt: undefined,
-      totalSize: 0,
-    });
+    const run = await this.repos.runs.create(
+      blankRun({
+        ownerId: principal.user.id,
+        name,
+        experimentName,
+        status: 'Uploading',
+        uploadStartedAt: isoNow(this.clock.now()),
+      }),
+    );
     await this.repos.search.reindex('run', run.id);
     return run;
   }
@@ -204,27 +192,15 @@ export class RunService {
       };
     });
     const now = isoNow(this.clock.now());
-    const run = await this.repos.runs.create({
-      ownerId,
-      name: facts.patch.name ?? facts.details.runFolder ?? 'run',
-      experimentName: facts.patch.experimentName ?? facts.patch.name ?? 'run',
-      number: undefined,
-      status: RUN_IMPORTING,
-      platformName: undefined,
-      instrumentName: undefined,
-      instrumentType: undefined,
-      instrumentSerialNumber: undefined,
-      flowcellBarcode: undefined,
-      reagentBarcode: undefined,
-      workflow: undefined,
-      numCyclesRead1: undefined,
-      numCyclesRead2: undefined,
-      numCyclesIndex1: undefined,
-      numCyclesIndex2: undefined,
-      uploadStartedAt: now,
-      uploadCompletedAt: undefined,
-      totalSize: 0,
-    });
+    const run = await this.repos.runs.create(
+      blankRun({
+        ownerId,
+        name: facts.patch.name ?? facts.details.runFolder ?? 'run',
+        experimentName: facts.patch.experimentName ?? facts.patch.name ?? 'run',
+        status: RUN_IMPORTING,
+        uploadStartedAt: now,
+      }),
+    );
     const copied: { file: FileRecord; key: string; sums: ChecksumStream }[] = [];
     try {
       let next = 0;
@@ -301,4 +277,27 @@ export class RunService {
       if (page.items.length < 1000) return out;
     }
   }
+}
+
+/** A run before anything is read from its folder: what upload and import start from. */
+export function blankRun(
+  start: Pick<NewRun, 'ownerId' | 'name' | 'experimentName' | 'status' | 'uploadStartedAt'>,
+): NewRun {
+  return {
+    ...start,
+    number: undefined,
+    platformName: undefined,
+    instrumentName: undefined,
+    instrumentType: undefined,
+    instrumentSerialNumber: undefined,
+    flowcellBarcode: undefined,
+    reagentBarcode: undefined,
+    workflow: undefined,
+    numCyclesRead1: undefined,
+    numCyclesRead2: undefined,
+    numCyclesIndex1: undefined,
+    numCyclesIndex2: undefined,
+    uploadCompletedAt: undefined,
+    totalSize: 0,
+  };
 }

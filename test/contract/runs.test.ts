@@ -1,45 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  kyselyRepositories,
-  migrateToLatest,
-  openDatabase,
-  type DbHandle,
-} from '../../src/adapters/db/index.js';
+import { kyselyRepositories, type DbHandle } from '../../src/adapters/db/index.js';
 import { RUN_IMPORTING, type RunDetails, type User } from '../../src/domain/index.js';
 import type { NewRun, Repositories } from '../../src/ports.js';
-import { backends } from '../support/backends.js';
+import { blankRun } from '../../src/services/run.service.js';
+import { backends, openMigrated } from '../support/backends.js';
 
 /** The run repository's ingest methods (migration 0009), against every database. */
 describe.each(backends())('run repository on $kind', (backend) => {
   let handle: DbHandle;
   let repos: Repositories;
-  let drop: () => Promise<void>;
-  let dir: string;
+  let close: () => Promise<void>;
   let owner: User;
-  const base = (status: string): NewRun => ({
-    ownerId: owner.id,
-    name: 'R',
-    experimentName: 'E',
-    number: undefined,
-    status,
-    platformName: undefined,
-    instrumentName: undefined,
-    instrumentType: undefined,
-    instrumentSerialNumber: undefined,
-    flowcellBarcode: undefined,
-    reagentBarcode: undefined,
-    workflow: undefined,
-    numCyclesRead1: undefined,
-    numCyclesRead2: undefined,
-    numCyclesIndex1: undefined,
-    numCyclesIndex2: undefined,
-    uploadStartedAt: undefined,
-    uploadCompletedAt: undefined,
-    totalSize: 0,
-  });
+  const base = (status: string): NewRun =>
+    blankRun({
+      ownerId: owner.id,
+      name: 'R',
+      experimentName: 'E',
+      status,
+      uploadStartedAt: undefined,
+    });
   const details: RunDetails = {
     runFolder: 'F',
     runDate: '2024-01-02',
@@ -65,23 +44,11 @@ describe.each(backends())('run repository on $kind', (backend) => {
   const stored = JSON.parse(JSON.stringify(details)) as RunDetails;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'seqhub-contract-runs-'));
-    const db = await backend.create();
-    drop = db.drop;
-    handle = openDatabase(
-      db.env.DATABASE_URL
-        ? { kind: 'postgres', url: db.env.DATABASE_URL }
-        : { kind: 'sqlite', path: join(dir, 'x.db') },
-    );
-    await migrateToLatest(handle);
+    ({ handle, close } = await openMigrated(backend, 'runs'));
     repos = kyselyRepositories(handle.db, handle.kind, () => '2026-01-01T00:00:00.000Z');
     owner = await repos.users.create({ email: 'runs@lab.example', name: 'Runs', isAdmin: false });
   });
-  afterAll(async () => {
-    await handle?.close();
-    await drop?.();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close?.());
 
   it('an Importing run is invisible to findById and lists until updated, then round-trips details and stats', async () => {
     const run = await repos.runs.create(base(RUN_IMPORTING));
