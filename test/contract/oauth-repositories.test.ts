@@ -1,44 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  kyselyRepositories,
-  migrateToLatest,
-  openDatabase,
-  type DbHandle,
-} from '../../src/adapters/db/index.js';
+import { kyselyRepositories, type DbHandle } from '../../src/adapters/db/index.js';
 import type { User } from '../../src/domain/index.js';
 import type { Repositories } from '../../src/ports.js';
-import { backends } from '../support/backends.js';
+import { backends, openMigrated } from '../support/backends.js';
 
 /** The OAuth and web-auth repositories (migration 0008), against every database. */
 describe.each(backends())('OAuth repositories on $kind', (backend) => {
   let handle: DbHandle;
   let repos: Repositories;
-  let drop: () => Promise<void>;
-  let dir: string;
+  let close: () => Promise<void>;
   const now = '2026-01-01T00:00:00.000Z';
   let user: User;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'seqhub-contract-oauth-'));
-    const db = await backend.create();
-    drop = db.drop;
-    handle = openDatabase(
-      db.env.DATABASE_URL
-        ? { kind: 'postgres', url: db.env.DATABASE_URL }
-        : { kind: 'sqlite', path: join(dir, 'x.db') },
-    );
-    await migrateToLatest(handle);
+    ({ handle, close } = await openMigrated(backend, 'oauth'));
     repos = kyselyRepositories(handle.db, handle.kind, () => now);
     user = await repos.users.create({ email: 'u@lab.example', name: 'U', isAdmin: false });
   });
-  afterAll(async () => {
-    await handle?.close();
-    await drop?.();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close?.());
 
   const newClient = (clientId: string) =>
     repos.oauth.createClient({

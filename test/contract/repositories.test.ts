@@ -13,14 +13,13 @@ import { propertyCondition } from '../../src/adapters/db/repositories/common.js'
 import { backfillPropertyValues } from '../../src/adapters/db/repositories/property.repository.js';
 import type { PageRequest, User } from '../../src/domain/index.js';
 import type { ProjectSort, Repositories } from '../../src/ports.js';
-import { backends } from '../support/backends.js';
+import { backends, openMigrated } from '../support/backends.js';
 
 /** The repository port, against every database: same answers, same order, same guarantees. */
 describe.each(backends())('repositories on $kind', (backend) => {
   let handle: DbHandle;
   let repos: Repositories;
-  let drop: () => Promise<void>;
-  let dir: string;
+  let close: () => Promise<void>;
   // A clock the test drives, so ties in DateCreated are real ties.
   let now = '2026-01-01T00:00:00.000Z';
   const page = (p: Partial<PageRequest<ProjectSort>> = {}): PageRequest<ProjectSort> => ({
@@ -33,24 +32,12 @@ describe.each(backends())('repositories on $kind', (backend) => {
   let owner: User;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'seqhub-contract-'));
-    const db = await backend.create();
-    drop = db.drop;
-    handle = openDatabase(
-      db.env.DATABASE_URL
-        ? { kind: 'postgres', url: db.env.DATABASE_URL }
-        : { kind: 'sqlite', path: join(dir, 'x.db') },
-    );
-    await migrateToLatest(handle);
+    ({ handle, close } = await openMigrated(backend, 'repos'));
     await migrateToLatest(handle); // idempotent
     repos = kyselyRepositories(handle.db, handle.kind, () => now);
     owner = await repos.users.create({ email: 'owner@lab.example', name: 'Owner', isAdmin: false });
   });
-  afterAll(async () => {
-    await handle?.close();
-    await drop?.();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => close?.());
 
   /** A fresh project of the owner's and a Running AppSession writing into it. */
   const projectWithSession = async (name: string) => {

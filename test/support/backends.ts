@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
+import { migrateToLatest, openDatabase, type DbHandle } from '../../src/adapters/db/index.js';
 
 /**
  * The databases the suite runs against: SQLite always; PostgreSQL when
@@ -73,4 +77,30 @@ export function storages(): Storage[] {
     });
   }
   return list;
+}
+
+/**
+ * A fresh, migrated database of `backend` for a contract test (SQLite in a temporary folder named
+ * after `label`), and how to close and remove it.
+ */
+export async function openMigrated(
+  backend: Backend,
+  label: string,
+): Promise<{ handle: DbHandle; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `seqhub-contract-${label}-`));
+  const db = await backend.create();
+  const handle = openDatabase(
+    db.env.DATABASE_URL
+      ? { kind: 'postgres', url: db.env.DATABASE_URL }
+      : { kind: 'sqlite', path: join(dir, 'x.db') },
+  );
+  await migrateToLatest(handle);
+  return {
+    handle,
+    close: async () => {
+      await handle.close();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
