@@ -183,8 +183,21 @@ describe.each(backends())('search on $kind', (backend) => {
         Number(
           (await sql<{ n: string }>`SELECT count(*) AS n FROM search_words`.execute(db)).rows[0]!.n,
         );
+      // Each plain word's row holds the ts_rank the GIN statement computes for that word alone.
+      const misranked = async () =>
+        Number(
+          (
+            await sql<{ n: string }>`SELECT count(*) AS n FROM search_words w
+              JOIN search_index si ON si.id = w.id
+              WHERE w.word ~ '^([a-z][a-z0-9]*|[0-9]+)$' AND w.rank IS DISTINCT FROM
+                ts_rank(si.tsv, to_tsquery('simple'::regconfig, '''' || w.word || ''''))`.execute(
+              db,
+            )
+          ).rows[0]!.n,
+        );
       expect(await count()).toBeGreaterThan(20);
       expect(await differ()).toBe(0);
+      expect(await misranked()).toBe(0);
       // Insert, update (new words replace old ones), delete.
       const s = sdkResponse(
         await alice.post(`projects/${ids.other}/samples`, {
@@ -199,6 +212,7 @@ describe.each(backends())('search on $kind', (backend) => {
         Properties: [{ Type: 'string', Name: 'Input.Kit', Content: 'kittwo' }],
       });
       expect(await differ()).toBe(0);
+      expect(await misranked()).toBe(0);
       expect(names(await search(alice, { query: 'kitone' }))).toEqual([]);
       expect(names(await search(alice, { query: 'kittwo' }))).toEqual(['wordcheck']);
       const before = await count();

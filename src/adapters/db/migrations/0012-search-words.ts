@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration, type RawBuilder } from 'kysely';
 import type { DbKind } from '../schema.js';
 
 /**
@@ -16,12 +16,14 @@ export function searchWordsMigration(kind: DbKind): Migration {
     async up(db: Kysely<any>) {
       if (kind !== 'postgres') return;
       // `run_id`: the subject of a run or run file, the other arm of the visibility rule.
+      // `rank`: ts_rank of the row for a query of this word alone, as the GIN path computes it.
       await sql`CREATE TABLE search_words (
           word text COLLATE "C" NOT NULL,
           id bigint NOT NULL,
           project_id bigint,
           run_id bigint,
-          kind text NOT NULL)`.execute(db);
+          kind text NOT NULL,
+          rank real NOT NULL)`.execute(db);
       await sql`CREATE FUNCTION search_words_sync() RETURNS trigger LANGUAGE plpgsql AS $fn$
         BEGIN
           IF TG_OP <> 'INSERT' THEN
@@ -30,11 +32,12 @@ export function searchWordsMigration(kind: DbKind): Migration {
               AND id = OLD.id;
           END IF;
           IF TG_OP <> 'DELETE' THEN
-            INSERT INTO search_words (word, id, project_id, run_id, kind)
-            SELECT DISTINCT w, NEW.id, NEW.project_id,
-              CASE WHEN NEW.subject_kind = 'run' THEN NEW.subject_id END, NEW.kind
-            FROM unnest(string_to_array(NEW.name_words || ' ' || NEW.body, ' ')) AS w
-            WHERE w <> '';
+            INSERT INTO search_words (word, id, project_id, run_id, kind, rank)
+            SELECT w, NEW.id, NEW.project_id,
+              CASE WHEN NEW.subject_kind = 'run' THEN NEW.subject_id END, NEW.kind,
+              ${wordRank(sql`NEW.tsv`)}
+            FROM (SELECT DISTINCT w FROM unnest(string_to_array(NEW.name_words || ' ' || NEW.body,
+              ' ')) AS w WHERE w <> '') AS words;
           END IF;
           RETURN NULL;
         END $fn$`.execute(db);
@@ -51,12 +54,24 @@ export function searchWordsMigration(kind: DbKind): Migration {
  * the trigger disabled while it inserts the rows). Expects an empty table without its key.
  */
 export async function fillSearchWords(db: Kysely<any>): Promise<void> {
-  await sql`INSERT INTO search_words (word, id, project_id, run_id, kind)
-    SELECT DISTINCT w, si.id, si.project_id,
-      CASE WHEN si.subject_kind = 'run' THEN si.subject_id END, si.kind
-    FROM search_index si, unnest(string_to_array(si.name_words || ' ' || si.body, ' ')) AS w
-    WHERE w <> ''`.execute(db);
+  await sql`INSERT INTO search_words (word, id, project_id, run_id, kind, rank)
+    SELECT w, si.id, si.project_id, CASE WHEN si.subject_kind = 'run' THEN si.subject_id END,
+      si.kind, ${wordRank(sql`si.tsv`)}
+    FROM search_index si, LATERAL (SELECT DISTINCT w
+      FROM unnest(string_to_array(si.name_words || ' ' || si.body, ' ')) AS w WHERE w <> '') AS words
+    `.execute(db);
   // The key is the index the searches read: INCLUDE makes them index-only scans.
   await sql`ALTER TABLE search_words ADD CONSTRAINT search_words_pkey
-    PRIMARY KEY (word, id) INCLUDE (project_id, run_id, kind)`.execute(db);
+    PRIMARY KEY (word, id) INCLUDE (project_id, run_id, kind, rank)`.execute(db);
+}
+
+/**
+ * ts_rank of a row for the query of word `w` alone, the very expression the GIN path ranks by
+ * (`to_tsquery('simple', '''w''')`), for the words the word path answers (plainWord in
+ * search.repository.ts); 0 for the others, which never read it (and whose tsquery could be
+ * empty, a NOTICE per word).
+ */
+function wordRank(tsv: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`CASE WHEN w ~ '^([a-z][a-z0-9]*|[0-9]+)$'
+    THEN ts_rank(${tsv}, to_tsquery('simple'::regconfig, '''' || w || '''')) ELSE 0 END`;
 }

@@ -330,41 +330,40 @@ export class KyselySearchRepository implements SearchRepository {
     const word = plainWord(query.terms);
     if (word !== undefined && filter.access.global) {
       // One plain word (most searches), from search_words (migration 0012): the slice is the
-      // newest SEARCH_MAX_HITS visible hits, read and counted by an index-only scan; search_index
-      // rows are visited for the page only, or for all hits when they are few enough to rank or
-      // the order needs their names or dates. Every plan serves every word (no plan choice), so
-      // this runs on the connection's generic plan, without a transaction (ADR 0003).
+      // newest SEARCH_MAX_HITS visible hits, read, counted and ranked (each word row holds its
+      // ts_rank) by an index-only scan; search_index rows are visited for the page only, or for
+      // every hit when the order needs names or dates. Every plan serves every word (no plan
+      // choice), so this runs on the connection's generic plan, without a transaction (ADR 0003).
       const kinds =
         filter.kinds.length < 7
           ? sql` AND w.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`
           : sql``;
-      const ranked = sql.lit(SEARCH_RANKED_MAX);
       const pageIds =
         page.sortBy === 'Score'
-          ? sql`SELECT id, exact FROM s WHERE (SELECT n FROM c) <= ${ranked}
-            UNION ALL
-            (SELECT id, exact FROM s WHERE (SELECT n FROM c) > ${ranked}
-             ORDER BY exact ${dir}, id ${dir} LIMIT ${limit + page.offset})`
-          : sql`SELECT id, exact FROM s`;
+          ? sql`SELECT * FROM r ORDER BY ${order} LIMIT ${limit + page.offset}`
+          : sql`SELECT * FROM r`;
       const result = await sql<PageRow & { total: string }>`
         WITH m AS MATERIALIZED (
-          SELECT w.id FROM search_words w
+          SELECT w.id, w.rank FROM search_words w
           WHERE w.word = ${word} AND (w.project_id IN (${visibleIds('project', filter.viewer)})
             OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}
           ORDER BY w.id DESC LIMIT ${cap}),
         e AS MATERIALIZED (
-          SELECT si.id FROM search_index si
-          WHERE si.name_lc = ${exactName} AND ${conds}
-            AND EXISTS (SELECT 1 FROM search_words w WHERE w.word = ${word} AND w.id = si.id)),
+          SELECT si.id, w.rank FROM search_index si
+          JOIN search_words w ON w.word = ${word} AND w.id = si.id
+          WHERE si.name_lc = ${exactName} AND ${conds}),
         s AS MATERIALIZED (
-          SELECT id, 1 AS exact FROM e
+          SELECT id, 1 AS exact, rank FROM e
           UNION ALL
-          (SELECT id, 0 AS exact FROM m WHERE id NOT IN (SELECT id FROM e)
+          (SELECT id, 0 AS exact, rank FROM m WHERE id NOT IN (SELECT id FROM e)
            ORDER BY id DESC LIMIT greatest(0, ${cap} - (SELECT count(*) FROM e)))),
         c AS (SELECT count(*) AS n FROM s),
+        r AS (
+          SELECT id, exact,
+            CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)} THEN rank ELSE 0 END AS rank
+          FROM s),
         p AS (
-          SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact,
-            CASE WHEN (SELECT n FROM c) <= ${ranked} THEN ts_rank(si.tsv, ${tsq}) ELSE 0 END AS rank
+          SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact, t.rank
           FROM (${pageIds}) t JOIN search_index si ON si.id = t.id
           ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
         SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`.execute(this.db);
