@@ -379,9 +379,10 @@ async function benchDatabase(kind) {
     // Each query class alone, briefly: which ones cost what.
     const perQuery = [];
     for (const query of QUERIES) {
-      const r = await load(base, state.token, Math.max(2, Math.round(settings.durationS / 4)), 7, [
-        query,
-      ]);
+      const seconds = Math.max(2, Math.round(settings.durationS / 4));
+      const meter = await cpuMeter(server.pid, kind);
+      const r = await load(base, state.token, seconds, 7, [query]);
+      Object.assign(r, meter(r.requestsTotal, seconds));
       perQuery.push({ example: query.q(0.5), matches: query.matches, ...r });
     }
     const checks = {
@@ -529,7 +530,17 @@ async function main() {
   );
   log(
     formatTable(
-      ['database', 'query (example)', 'matches', 'req/s', 'p50 ms', 'p99 ms'],
+      [
+        'database',
+        'query (example)',
+        'matches',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'server us/req',
+        'db us/req',
+        'other CPUs',
+      ],
       results.flatMap((r) =>
         r.perQuery.map((q) => [
           r.database,
@@ -538,6 +549,9 @@ async function main() {
           q.requestsPerSecond.toFixed(0),
           String(q.latencyMs.p50),
           String(q.latencyMs.p99),
+          String(q.cpuUsPerRequest.server),
+          String(q.cpuUsPerRequest.database ?? '-'),
+          String(q.otherCpus ?? '-'),
         ]),
       ),
     ),
