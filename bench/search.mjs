@@ -325,6 +325,17 @@ async function verify(base, state) {
     throw new Error(`LIB7: TotalCount ${lib.TotalCount}, expected ${expected}`);
   const other = await getJson(`${base}${searchPath('KIT3')}`, state.otherToken);
   if (other.TotalCount !== 0) throw new Error('another user sees hits');
+  // On PostgreSQL one word is answered from search_words, the same word twice through GIN: both
+  // must find the same (a word of ~50 hits: every hit; of ~1,000: the count).
+  const ids = (r) => r.Items.map((i) => i.Sample?.Id).sort();
+  const all = (q) => `${base}/v1pre3/search?query=${encodeURIComponent(q)}&Limit=100`;
+  const once = await getJson(all('OP77'), state.token);
+  const twice = await getJson(all('OP77 OP77'), state.token);
+  if (once.TotalCount === 0 || JSON.stringify(ids(once)) !== JSON.stringify(ids(twice)))
+    throw new Error(`OP77 and 'OP77 OP77' disagree: ${once.TotalCount} / ${twice.TotalCount}`);
+  const lib2 = await getJson(`${base}${searchPath('LIB7 LIB7')}`, state.token);
+  if (lib2.TotalCount !== expected)
+    throw new Error(`'LIB7 LIB7': TotalCount ${lib2.TotalCount}, expected ${expected}`);
 }
 
 async function load(base, token, durationS, seed, queries) {

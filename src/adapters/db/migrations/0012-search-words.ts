@@ -41,9 +41,11 @@ export function searchWordsMigration(kind: DbKind): Migration {
           END IF;
           RETURN NULL;
         END $fn$`.execute(db);
-      await fillSearchWords(db);
+      // The trigger first: creating it locks search_index against writes until the migration's
+      // transaction ends, so no write of another process falls between the fill and the trigger.
       await sql`CREATE TRIGGER search_words_sync AFTER INSERT OR UPDATE OR DELETE ON search_index
         FOR EACH ROW EXECUTE FUNCTION search_words_sync()`.execute(db);
+      await fillSearchWords(db);
     },
   };
 }
