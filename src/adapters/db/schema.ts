@@ -191,6 +191,15 @@ export interface SearchIndexTable {
   created_at: string;
 }
 
+/** Migration 0012 (PostgreSQL only): each distinct word of a search_index row, for one-word searches. */
+export interface SearchWordsTable {
+  word: string;
+  id: Ref;
+  project_id: Ref | null;
+  run_id: Ref | null;
+  kind: string;
+}
+
 /** Migration 0006: matchable values of properties, for exact-match list filters. */
 export interface PropertyValuesTable {
   resource_kind: string;
@@ -296,6 +305,7 @@ export interface Database {
   settings: SettingsTable;
   properties: PropertiesTable;
   search_index: SearchIndexTable;
+  search_words: SearchWordsTable;
   property_values: PropertyValuesTable;
   oauth_clients: OAuthClientsTable;
   oauth_codes: OAuthCodesTable;

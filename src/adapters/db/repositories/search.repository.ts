@@ -326,12 +326,55 @@ export class KyselySearchRepository implements SearchRepository {
       return { totalCount: total, items: rows.rows.map(toHit) };
     }
 
+    const tsq = sql`to_tsquery('simple'::regconfig, ${tsQuery(query.terms)})`;
+    const word = plainWord(query.terms);
+    if (word !== undefined && filter.access.global) {
+      // One plain word (most searches), from search_words (migration 0012): the slice is the
+      // newest SEARCH_MAX_HITS visible hits, read, counted and ranked (each word row holds its
+      // ts_rank) by an index-only scan; search_index rows are visited for the page only, or for
+      // every hit when the order needs names or dates. Every plan serves every word (no plan
+      // choice), so this runs on the connection's generic plan, without a transaction (ADR 0003).
+      const kinds =
+        filter.kinds.length < 7
+          ? sql` AND w.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`
+          : sql``;
+      const pageIds =
+        page.sortBy === 'Score'
+          ? sql`SELECT * FROM r ORDER BY ${order} LIMIT ${limit + page.offset}`
+          : sql`SELECT * FROM r`;
+      const result = await sql<PageRow & { total: string }>`
+        WITH m AS MATERIALIZED (
+          SELECT w.id, w.rank FROM search_words w
+          WHERE w.word = ${word} AND (w.project_id IN (${visibleIds('project', filter.viewer)})
+            OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}
+          ORDER BY w.id DESC LIMIT ${cap}),
+        e AS MATERIALIZED (
+          SELECT si.id, w.rank FROM search_index si
+          JOIN search_words w ON w.word = ${word} AND w.id = si.id
+          WHERE si.name_lc = ${exactName} AND ${conds}),
+        s AS MATERIALIZED (
+          SELECT id, 1 AS exact, rank FROM e
+          UNION ALL
+          (SELECT id, 0 AS exact, rank FROM m WHERE id NOT IN (SELECT id FROM e)
+           ORDER BY id DESC LIMIT greatest(0, ${cap} - (SELECT count(*) FROM e)))),
+        c AS (SELECT count(*) AS n FROM s),
+        r AS (
+          SELECT id, exact,
+            CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)} THEN rank ELSE 0 END AS rank
+          FROM s),
+        p AS (
+          SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact, t.rank
+          FROM (${pageIds}) t JOIN search_index si ON si.id = t.id
+          ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
+        SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`.execute(this.db);
+      return pageOf(result.rows);
+    }
+
     // PostgreSQL: one statement. The slice keeps each row's tsvector, and ts_rank runs only
     // when the slice is small; the count rides along (LEFT JOIN: an empty page still has it).
     // The constant inner LIMIT lets the planner read a common word's rows in table order until
     // it has enough (EXPLAIN ANALYZE, `kit5` over 1M rows: a GIN bitmap of all 100,000 matches
     // took 94 ms of 151; a scan stopping at 1,000 rows, 9 ms).
-    const tsq = sql`to_tsquery('simple'::regconfig, ${tsQuery(query.terms)})`;
     const cols = sql`si.id, si.kind, si.resource_id, si.name_lc, si.created_at, si.tsv`;
     const statement = sql<PageRow & { total: string }>`
       WITH e AS MATERIALIZED (
@@ -359,10 +402,28 @@ export class KyselySearchRepository implements SearchRepository {
           await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
           return statement.execute(trx);
         });
-    const items: SearchHit[] = [];
-    for (const row of result.rows) if (row.id !== null) items.push(toHit(row));
-    return { totalCount: Number(result.rows[0]?.total ?? 0), items };
+    return pageOf(result.rows);
   }
+}
+
+/** The page of a PostgreSQL search: its rows, each with the total (one row of nulls if none). */
+function pageOf(rows: (PageRow & { total: string })[]): Page<SearchHit> {
+  const items: SearchHit[] = [];
+  for (const row of rows) if (row.id !== null) items.push(toHit(row));
+  return { totalCount: Number(rows[0]?.total ?? 0), items };
+}
+
+/**
+ * The query's word when it is one plain word (no phrase, prefix or `name:`) that PostgreSQL's
+ * parser keeps whole, so search_words (our words) and the tsvector (the parser's lexemes) agree
+ * on its matches: a letter then letters and digits, or digits only. Other words (`12e3x` is
+ * the lexemes `12e3` and `x` to the parser) go through the GIN index.
+ */
+export function plainWord(terms: readonly SearchTerm[]): string | undefined {
+  const term = terms.length === 1 ? terms[0]! : undefined;
+  if (!term || term.prefix || term.nameOnly || term.words.length !== 1) return undefined;
+  const word = term.words[0]!;
+  return /^(?:[a-z][a-z0-9]*|[0-9]+)$/.test(word) ? word : undefined;
 }
 
 /**
