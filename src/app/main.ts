@@ -13,6 +13,8 @@ const runtime: CliRuntime = {
   cwd: process.cwd(),
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  tty: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+  progress: (text) => process.stderr.write(text),
   openHub,
   startServer,
   openApiDocument,
