@@ -11,7 +11,8 @@ import {
   type HubFile,
 } from '../sdk/index.js';
 import { fileBlob, md5Hex, md5OfFile } from '../sdk/node.js';
-import { readRunFolder } from '../services/index.js';
+// run-folder.js alone, not the services index: a client command need not load every service.
+import { readRunFolder } from '../services/run-folder.js';
 import { runFolderSource } from './commands/run-import.js';
 import { ProgressLine } from './progress.js';
 import { CliError } from './runtime.js';

@@ -36,7 +36,6 @@ export type { SampleView } from './sample.service.js';
 export type { SearchItem } from './search.service.js';
 export type { UserSelector } from './sharing.service.js';
 export type { RunFolderSource } from './run.service.js';
-export { readRunFolder, type RunFolderFacts } from './run-folder.js';
 
 export interface Services {
   auth: AuthService;
