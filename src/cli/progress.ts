@@ -61,7 +61,7 @@ const RATE_WINDOW_MS = 5000;
 export class ProgressLine {
   private state: ProgressState;
   private samples: { at: number; bytes: number }[] = [];
-  private lastDraw = 0;
+  private lastDraw = -Infinity;
   private drawn = false;
 
   constructor(
