@@ -198,6 +198,7 @@ async function upload(options: RunUploadOptions): Promise<RunUploadResult> {
         current.multipart[path] = { fileId, partSize, size: st.size, mtimeMs: st.mtimeMs };
         await save();
       },
+      onPartReused: (bytes) => (bytesUploaded -= bytes),
       onProgress: (done) => {
         progress.addBytes(done - reported);
         bytesUploaded += done - reported;

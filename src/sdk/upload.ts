@@ -46,7 +46,10 @@ export interface UploadOptions {
   resumeFileId?: string;
   /** Called once a multipart upload exists, so the caller can note its id for a resume. */
   onMultipartStart?: (fileId: string) => void | Promise<void>;
+  /** Bytes done so far (parts reused from a resumed upload count as done). */
   onProgress?: ProgressCallback;
+  /** A part of a resumed upload that the hub already held was kept: `bytes` were not sent. */
+  onPartReused?: (bytes: number) => void;
   signal?: AbortSignal;
 }
 
@@ -87,6 +90,7 @@ export async function uploadFile(
   if (fileId !== undefined) {
     const resumed = await resumable(http, fileId, blob.size, signal);
     if (resumed?.complete) {
+      options.onPartReused?.(blob.size);
       options.onProgress?.(blob.size, blob.size);
       return resumed.complete;
     }
@@ -113,6 +117,7 @@ export async function uploadFile(
     const end = Math.min(blob.size, start + partSize);
     const have = held.get(n);
     if (have && have.size === end - start && !options.md5) {
+      options.onPartReused?.(end - start);
       options.onProgress?.((done += end - start), blob.size);
       return;
     }
@@ -120,6 +125,7 @@ export async function uploadFile(
     const bytes = new Uint8Array(await blob.slice(start, end).arrayBuffer());
     const md5 = options.md5 ? await options.md5(bytes) : undefined;
     if (have && have.size === bytes.length && have.md5 === md5) {
+      options.onPartReused?.(bytes.length);
       options.onProgress?.((done += bytes.length), blob.size);
       return;
     }
