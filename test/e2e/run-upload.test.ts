@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -60,6 +60,17 @@ function closedPort(): Promise<number> {
 }
 
 const run = (args: string[], env: Record<string, string>) => start(args, env).done;
+
+/** Any program, without blocking (`script` gives the CLI a terminal). */
+function run0(file: string, args: string[], env: Record<string, string>) {
+  const child = spawn(file, args, { env: { ...cleanEnv(), ...env } });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stdout += d));
+  return new Promise<{ code: number | null; stdout: string }>((r) =>
+    child.on('close', (code) => r({ code, stdout })),
+  );
+}
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 
@@ -253,6 +264,31 @@ describe.each(matrix)('seqhub run upload on $db with $store storage', ({ backend
       const runs = (await get('users/current/runs', user.token)).Response;
       expect(runs.TotalCount).toBe(1);
       expect(runs.Items[0]).toMatchObject({ Id: runId, Status: 'Complete', TotalSize: totalBytes });
+    },
+  );
+
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+    'on a terminal: a progress bar with rate and ETA on stderr; none with --quiet',
+    { timeout: 120_000 },
+    async () => {
+      const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+      const inTty = async (extra: string[]) => {
+        const cmd = [process.execPath, BIN, 'run', 'upload', MISEQ, '--limit-rate', '1M', ...extra]
+          .map(quote)
+          .join(' ');
+        const r = await run0('script', ['-qefc', cmd, '/dev/null'], env);
+        expect(r.code).toBe(0);
+        return r.stdout;
+      };
+      const shown = await inTty([]);
+      expect(shown).toMatch(
+        /\r\[[=> ]{24}\] +\d+% [\d.]+ (B|KiB|MiB)\/2\.2 MiB {2}[\d.]+ (B|KiB|MiB)\/s {2}ETA \d+:\d\d {2}files \d+\/12/,
+      );
+      expect(shown).toMatch(/files 12\/12/);
+      expect(shown.trim().split(/\r?\n/).at(-1)).toMatch(/^[1-9]\d*$/);
+      const quiet = await inTty(['--quiet']);
+      expect(quiet).not.toContain('ETA');
+      expect(quiet.trim()).toMatch(/^[1-9]\d*$/);
     },
   );
 
