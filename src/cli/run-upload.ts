@@ -104,6 +104,7 @@ async function upload(options: RunUploadOptions): Promise<RunUploadResult> {
   const stateFile = statePath(options.configDir, client.http.baseUrl, root);
   let state = await loadState(stateFile, client.http.baseUrl, root);
   let runId: string | undefined;
+  let resumed = false;
   if (state) {
     try {
       const run = await client.getRun(state.runId, signal);
@@ -116,7 +117,10 @@ async function upload(options: RunUploadOptions): Promise<RunUploadResult> {
           filesSkipped: source.files.length,
         };
       }
-      if (run.status === 'Uploading') runId = run.id;
+      if (run.status === 'Uploading') {
+        runId = run.id;
+        resumed = true;
+      }
     } catch (error) {
       if (!(error instanceof ApiError && (error.status === 404 || error.status === 403)))
         throw error;
@@ -145,21 +149,24 @@ async function upload(options: RunUploadOptions): Promise<RunUploadResult> {
   for await (const f of client.listRunFiles(runId, { signal })) held.set(f.path, f);
   const todo: { path: string; size: number }[] = [];
   let skippedBytes = 0;
-  for (const file of source.files) {
+  const conflicts: string[] = [];
+  await mapConcurrent(source.files, FILE_CONCURRENCY, async (file) => {
     const there = held.get(file.path);
-    if (!there) {
-      todo.push(file);
-      continue;
-    }
+    if (!there) return;
     const local = join(root, ...file.path.split('/'));
     if (there.size !== file.size || there.md5 !== (await md5OfFile(local, signal)))
-      throw new CliError(
-        `${file.path} on the hub (run ${runId}) differs from the local file; a run's uploaded files cannot be replaced`,
-        ExitCodes.conflict,
-      );
-    skippedBytes += file.size;
+      conflicts.push(file.path);
+  });
+  if (conflicts.length > 0)
+    throw new CliError(
+      `${conflicts.sort()[0]}${conflicts.length > 1 ? ` (and ${conflicts.length - 1} more)` : ''} on the hub (run ${runId}) differs from the local file; a run's uploaded files cannot be replaced`,
+      ExitCodes.conflict,
+    );
+  for (const file of source.files) {
+    if (held.has(file.path)) skippedBytes += file.size;
+    else todo.push(file);
   }
-  if (held.size > 0)
+  if (resumed)
     options.info(
       `resuming run ${runId}: ${source.files.length - todo.length} of ${source.files.length} files already on the hub`,
     );
@@ -194,8 +201,8 @@ async function upload(options: RunUploadOptions): Promise<RunUploadResult> {
       ...(resume && { resumeFileId: resume.fileId }),
       md5: md5Hex,
       signal: inner.signal,
-      onMultipartStart: async (fileId) => {
-        current.multipart[path] = { fileId, partSize, size: st.size, mtimeMs: st.mtimeMs };
+      onMultipartStart: async (fileId, cut) => {
+        current.multipart[path] = { fileId, partSize: cut, size: st.size, mtimeMs: st.mtimeMs };
         await save();
       },
       onPartReused: (bytes) => (bytesUploaded -= bytes),

@@ -61,6 +61,7 @@ export class HttpTransport {
     const res = await this.send(method, path, options);
     const text = await res.text();
     if (!res.ok) throw apiErrorOf(res.status, text);
+    if (text.trim() === '') return undefined as T;
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -11,6 +11,7 @@ export { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from '
 export type { FilePart, HubFile, Page, Run, RunStatus, UploadStatus, User } from './types.js';
 export {
   DEFAULT_PART_SIZE,
+  MAX_PARTS,
   PART_CONCURRENCY,
   type FileParentRef,
   type ProgressCallback,

@@ -22,6 +22,9 @@ export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
  */
 export const PART_CONCURRENCY = 4;
 
+/** Most parts of one multipart upload (spec 4.9); past it the part size grows to fit. */
+export const MAX_PARTS = 10_000;
+
 /** Bytes of one upload done so far, of the total. */
 export type ProgressCallback = (bytesDone: number, bytesTotal: number) => void;
 
@@ -44,8 +47,11 @@ export interface UploadOptions {
   md5?: (bytes: Uint8Array) => string | Promise<string>;
   /** A pending multipart upload of this same content to resume (its parts are reused). */
   resumeFileId?: string;
-  /** Called once a multipart upload exists, so the caller can note its id for a resume. */
-  onMultipartStart?: (fileId: string) => void | Promise<void>;
+  /**
+   * Called once a multipart upload exists, with its id and the part size it is cut at (larger
+   * than asked when the file would need more than MAX_PARTS), so the caller can resume it.
+   */
+  onMultipartStart?: (fileId: string, partSize: number) => void | Promise<void>;
   /** Bytes done so far (parts reused from a resumed upload count as done). */
   onProgress?: ProgressCallback;
   /** A part of a resumed upload that the hub already held was kept: `bytes` were not sent. */
@@ -65,8 +71,9 @@ export async function uploadFile(
   blob: Blob,
   options: UploadOptions,
 ): Promise<HubFile> {
-  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
-  if (!(partSize > 0)) throw new RangeError('partSize must be positive');
+  const asked = options.partSize ?? DEFAULT_PART_SIZE;
+  if (!(asked > 0)) throw new RangeError('partSize must be positive');
+  const partSize = Math.max(asked, Math.ceil(blob.size / MAX_PARTS));
   const contentType = options.contentType || blob.type || 'application/octet-stream';
   const where = { name: options.name, directory: options.directory ?? '' };
   const { signal } = options;
@@ -106,7 +113,7 @@ export async function uploadFile(
       }),
     );
     fileId = started.id;
-    await options.onMultipartStart?.(fileId);
+    await options.onMultipartStart?.(fileId, partSize);
   }
 
   const count = Math.max(1, Math.ceil(blob.size / partSize));
