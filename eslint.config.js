@@ -45,6 +45,43 @@ const layerRules = Object.entries(layers).map(([layer, forbidden]) => ({
   },
 }));
 
+/**
+ * The SDK's core runs in browsers too (the web UI): no Node built-ins there. Node-only helpers
+ * live in src/sdk/node.ts. Repeats the sdk layer rule, since a later rule entry replaces it.
+ */
+const browserSafeSdk = {
+  files: ['src/sdk/**/*.ts'],
+  ignores: ['src/sdk/node.ts', 'src/sdk/**/*.test.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: layers.sdk.map((f) => (f === 'ports' ? '**/ports.js' : `**/${f}/**`)),
+            message: 'src/sdk may not import this layer (see docs/architecture.md).',
+          },
+          {
+            group: [
+              'node:*',
+              'fs',
+              'fs/*',
+              'path',
+              'crypto',
+              'stream',
+              'stream/*',
+              'os',
+              'http',
+              'https',
+            ],
+            message: 'The SDK core must run in browsers: Node-only code goes in src/sdk/node.ts.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'seqhub-data/', 'bench/results/'] },
   ...tseslint.configs.recommended,
@@ -72,4 +109,5 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   ...layerRules,
+  browserSafeSdk,
 );

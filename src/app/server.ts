@@ -1,14 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config/index.js';
 import { buildHttpApp } from '../http/app.js';
 import { openHub, type Hub } from './hub.js';
+import { VERSION } from './version.js';
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
+export { VERSION };
 
 export interface RunningServer {
   hub: Hub;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { AppError } from '../domain/index.js';
 import { adminCommand } from './commands/admin.js';
+import { runCommand } from './commands/run-upload.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, type CliRuntime } from './runtime.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
     });
   serveCommand(program, rt);
   adminCommand(program, rt);
+  runCommand(program, rt);
   program
     .command('openapi', { hidden: true })
     .description('print the OpenAPI document built from the route schemas')

@@ -7,6 +7,10 @@ export interface CliRuntime {
   cwd: string;
   out(line: string): void;
   err(line: string): void;
+  /** True when stdout and stderr are terminals: progress bars are drawn only then. */
+  tty: boolean;
+  /** Writes a progress line as is (it starts with `\r` to redraw in place), on stderr. */
+  progress(text: string): void;
   openHub(config: Config): Promise<{ services: Services; close(): Promise<void> }>;
   startServer(
     config: Config,

@@ -143,3 +143,16 @@ export function parseRange(
   if (start >= size || (m[2] !== '' && Number(m[2]) < start)) throw unsatisfiable();
   return { start, end };
 }
+
+const CONTENT_TYPES: Record<string, string> = {
+  xml: 'application/xml',
+  csv: 'text/csv',
+  txt: 'text/plain',
+  json: 'application/json',
+  gz: 'application/gzip',
+};
+
+/** The Content-Type a run folder's file is stored with, from its extension (import and upload). */
+export function contentTypeOf(name: string): string {
+  return CONTENT_TYPES[name.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+}

@@ -4,6 +4,7 @@ import {
   AppError,
   RUN_IMPORTING,
   badRequest,
+  contentTypeOf,
   fileBlobKey,
   filePath,
   isoNow,
@@ -35,18 +36,6 @@ const IMPORT_CONCURRENCY = 4;
 
 /** Largest metadata or InterOp file read into memory for parsing (a NovaSeq S4 QMetrics is ~0.5 GiB). */
 const MAX_METADATA_BYTES = 1024 * 1024 * 1024;
-
-const CONTENT_TYPES: Record<string, string> = {
-  xml: 'application/xml',
-  csv: 'text/csv',
-  txt: 'text/plain',
-  json: 'application/json',
-  gz: 'application/gzip',
-};
-
-function contentTypeOf(name: string): string {
-  return CONTENT_TYPES[name.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
-}
 
 async function readAll(stream: Readable, limit: number, what: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];

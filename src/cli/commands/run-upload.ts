@@ -1,0 +1,84 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ExitCodes, uploadRunFolder } from '../run-upload.js';
+import { CliError, type CliRuntime } from '../runtime.js';
+
+/** `1048576`, `512k`, `4M`, `1G` (binary multiples) as bytes. */
+export function parseByteSize(text: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(text.trim());
+  const value = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!m || !(value >= 1) || !Number.isSafeInteger(Math.floor(value)))
+    throw new CliError(`${what} must be a size like 65536, 512k or 4M (got '${text}')`, 2);
+  return Math.floor(value);
+}
+
+/** `seqhub run ...`: runs through the API of any hub. */
+export function runCommand(program: Command, rt: CliRuntime): void {
+  const run = program.command('run').description('runs on a hub, through its API');
+  run
+    .command('upload')
+    .description(
+      'upload an Illumina run folder as a new run; resumable (run it again after an interruption); prints the run id last',
+    )
+    .argument('<run-folder>', 'the run folder (with RunInfo.xml)')
+    .option('--api-server <url>', 'the hub (env SEQHUB_API_SERVER)')
+    .option('--access-token <token>', 'an access token (env SEQHUB_ACCESS_TOKEN)')
+    .option('-q, --quiet', 'no progress bar and no notes; only the run id')
+    .option('--limit-rate <bytes>', 'average upload rate ceiling per second, e.g. 512k, 10M')
+    .option(
+      '--part-size <bytes>',
+      'files larger than this go up in parts of this size (default 16M)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  SEQHUB_API_SERVER=http://127.0.0.1:3000 SEQHUB_ACCESS_TOKEN=... seqhub run upload /data/230101_M00001_0001_000000000-ABCDE\n  id=$(seqhub run upload RUNFOLDER --quiet)',
+    )
+    .action(
+      async (
+        folder: string,
+        opts: {
+          apiServer?: string;
+          accessToken?: string;
+          quiet?: boolean;
+          limitRate?: string;
+          partSize?: string;
+        },
+      ) => {
+        const apiServer = opts.apiServer ?? rt.env.SEQHUB_API_SERVER;
+        const accessToken = opts.accessToken ?? rt.env.SEQHUB_ACCESS_TOKEN;
+        if (!apiServer)
+          throw new CliError(
+            'no hub given: use --api-server URL or SEQHUB_API_SERVER',
+            ExitCodes.badInput,
+          );
+        if (!accessToken)
+          throw new CliError(
+            'no access token given: use --access-token T or SEQHUB_ACCESS_TOKEN',
+            ExitCodes.badInput,
+          );
+        const controller = new AbortController();
+        void rt.untilStopped().then(() => controller.abort());
+        const result = await uploadRunFolder({
+          folder: resolve(rt.cwd, folder),
+          apiServer,
+          accessToken,
+          configDir: rt.env.SEQHUB_CONFIG_DIR ?? join(rt.env.HOME ?? homedir(), '.seqhub'),
+          ...(opts.partSize !== undefined && {
+            partSize: parseByteSize(opts.partSize, '--part-size'),
+          }),
+          ...(opts.limitRate !== undefined && {
+            maxBytesPerSecond: parseByteSize(opts.limitRate, '--limit-rate'),
+          }),
+          progress: opts.quiet || !rt.tty ? undefined : rt.progress,
+          info: opts.quiet ? () => undefined : rt.out,
+          signal: controller.signal,
+        });
+        if (!opts.quiet)
+          rt.out(
+            `uploaded ${result.filesUploaded} files (${result.bytesUploaded} bytes), ${result.filesSkipped} already on the hub; run complete`,
+          );
+        rt.out(result.runId);
+      },
+    );
+}

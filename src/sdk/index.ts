@@ -1,0 +1,19 @@
+/**
+ * The seqhub SDK: a typed client of the BaseSpace v1pre3 API as seqhub serves it. Browser-safe
+ * (fetch, Blob, AbortSignal only); Node helpers that read local files are in `seqhub/node`.
+ */
+export { SeqhubClient, type ListOptions, type SeqhubClientOptions } from './client.js';
+export { ApiError, NetworkError, isAbortError } from './errors.js';
+export { HttpTransport, type ClientOptions, type RequestOptions } from './http.js';
+export { RateLimiter, mapConcurrent } from './limits.js';
+export { MAX_PAGE_SIZE, collect, paginate } from './paging.js';
+export { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
+export type { FilePart, HubFile, Page, Run, RunStatus, UploadStatus, User } from './types.js';
+export {
+  DEFAULT_PART_SIZE,
+  MAX_PARTS,
+  PART_CONCURRENCY,
+  type FileParentRef,
+  type ProgressCallback,
+  type UploadOptions,
+} from './upload.js';
