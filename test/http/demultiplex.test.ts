@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/domain/index.js';
-import { parseFastq } from '../../src/formats/index.js';
+import { applyEamss } from '../../src/domain/eamss.js';
+import { parseFastq, type FastqRecord } from '../../src/formats/index.js';
 import { backends, storages, type Backend, type Storage } from '../support/backends.js';
-import { BCL2FASTR_RUN } from '../support/demux.js';
+import { BCL2FASTR_RUN, PICARD_ILLUMINA } from '../support/demux.js';
 import {
   api,
   download,
@@ -32,6 +33,54 @@ import { startTestHub, type TestHub } from '../support/hub.js';
  * storage, the job reads it back from the blob store, and the created Samples' FASTQ files are
  * downloaded and compared with bcl2fastq's own output for the same run.
  */
+/** Records keyed by lane:tile:x:y (fields 4-7 of both Picard's and our read names). */
+function byClusterKey(
+  records: FastqRecord[],
+  eamss: boolean,
+): Map<string, { seq: string; qual: string; filtered: boolean }> {
+  const out = new Map<string, { seq: string; qual: string; filtered: boolean }>();
+  for (const r of records) {
+    const [id, comment = ''] = r.name.split(' ');
+    let qual = r.qual;
+    if (eamss) {
+      // Picard masks qualities (EAMSS) by default; bcl2fastq and BCL Convert, and so we, do not.
+      const q = Buffer.from(r.qual, 'latin1');
+      applyEamss(Buffer.from(r.seq, 'latin1'), q);
+      qual = q.toString('latin1');
+    }
+    out.set(id!.split(':').slice(3, 7).join(':'), {
+      seq: r.seq,
+      qual,
+      filtered: comment.split(':')[1] === 'Y',
+    });
+  }
+  return out;
+}
+
+const picardRunInfo = `<?xml version="1.0"?>
+<RunInfo Version="2">
+  <Run Id="110101_machine1_0001_abcdeACXX" Number="1">
+    <Flowcell>abcdeACXX</Flowcell>
+    <Instrument>machine1</Instrument>
+    <Date>110101</Date>
+    <Reads>
+      <Read Number="1" NumCycles="25" IsIndexedRead="N" />
+      <Read Number="2" NumCycles="8" IsIndexedRead="Y" />
+      <Read Number="3" NumCycles="25" IsIndexedRead="N" />
+    </Reads>
+    <FlowcellLayout LaneCount="1" SurfaceCount="2" SwathCount="1" TileCount="1">
+      <TileSet TileNamingConvention="FourDigit">
+        <Tiles>
+          <Tile>1_1101</Tile>
+          <Tile>1_1201</Tile>
+          <Tile>1_2101</Tile>
+        </Tiles>
+      </TileSet>
+    </FlowcellLayout>
+  </Run>
+</RunInfo>
+`;
+
 const local = storages()[0]!;
 const s3 = storages().find((s) => s.kind === 's3');
 const matrix: { db: string; store: string; backend: Backend; storage: Storage }[] = [
@@ -152,6 +201,96 @@ describe.skipIf(!BCL2FASTR_RUN).each(matrix)(
       // The staging area is gone.
       expect(readdirSync(join(hub.dataDir, 'staging'))).toEqual([]);
     });
+
+    it.skipIf(!PICARD_ILLUMINA)(
+      "Picard's 25T8B25T (.bcl, .filter, .clocs), its single-index barcodes, WithFailedReads, the sheet in the request: every read in the sample Picard put it in, same bases, PF flags and (after Picard's EAMSS) qualities",
+      async () => {
+        const source = join(PICARD_ILLUMINA!, '25T8B25T');
+        const folder = mkdtempSync(join(tmpdir(), 'seqhub-picard-run-'));
+        // Picard's list holds barcodes with no-calls ('.'), which a sample sheet cannot: their
+        // reads are expected among ours in Undetermined.
+        const barcodes = readFileSync(join(source, 'fastq/mp_barcode.params'), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split('\t')[0]!)
+          .filter((b) => !/^N+$/.test(b));
+        const kept = barcodes.filter((b) => /^[ACGT]{8}$/.test(b));
+        // No SampleSheet.csv in the folder: the request brings it.
+        const sheet = [
+          '[Header]',
+          'IEMFileVersion,4',
+          '',
+          '[Data]',
+          'Sample_ID,Sample_Name,index',
+          ...kept.map((b) => `${b},${b},${b}`),
+          '',
+        ].join('\n');
+        let picardRun: string;
+        try {
+          cpSync(join(source, 'Data'), join(folder, 'Data'), { recursive: true });
+          writeFileSync(join(folder, 'RunInfo.xml'), picardRunInfo);
+          picardRun = await importRun(hub, user, folder);
+        } finally {
+          rmSync(folder, { recursive: true, force: true });
+        }
+        const projectId = await newProject('picard');
+        const noSheet = await call('POST', `runs/${picardRun}/demultiplex`, {
+          ProjectId: projectId,
+        });
+        expect(noSheet.status).toBe(400);
+        expect(noSheet.body.ResponseStatus).toMatchObject({
+          ErrorCode: 'BASESPACE.RUNS.SAMPLESHEET_INVALID',
+          Message: 'the run has no SampleSheet.csv: send one as SampleSheet in the request body',
+        });
+        const started = await call('POST', `runs/${picardRun}/demultiplex`, {
+          ProjectId: projectId,
+          SampleSheet: sheet,
+          WithFailedReads: true,
+          BarcodeMismatchesIndex1: 0,
+        });
+        expect(started.status, JSON.stringify(started.body)).toBe(200);
+        const { session } = await waitForSession(hub.url, token, started.body.Response.Id);
+        expect(session.Status, session.StatusSummary).toBe('Complete');
+        const { samples, records } = await projectFastqs(hub.url, token, projectId);
+        expect(samples).toHaveLength(kept.length);
+        const results = await listAll(hub.url, token, `appsessions/${session.Id}/appresults`);
+        for (const f of await listAll(hub.url, token, `appresults/${results[0].Id}/files`))
+          if (f.Name.startsWith('Undetermined_'))
+            records.set(
+              f.Name,
+              parseFastq(gunzipSync(await download(hub.url, token, f.Id)).toString('latin1')),
+            );
+        let compared = 0;
+        for (const [read, ext] of [
+          ['R1', '1'],
+          ['R2', '2'],
+        ] as const) {
+          const picard = (files: string[]) =>
+            byClusterKey(
+              files.flatMap((f) => {
+                const path = join(source, `fastq/${f}.${ext}.fastq`);
+                return existsSync(path) ? parseFastq(readFileSync(path, 'latin1')) : [];
+              }),
+              false,
+            );
+          kept.forEach((b, i) => {
+            const want = picard([b]);
+            expect(
+              byClusterKey(records.get(`${b}_S${i + 1}_L001_${read}_001.fastq.gz`)!, true),
+              b,
+            ).toEqual(want);
+            compared += want.size;
+          });
+          const want = picard([...barcodes.filter((b) => !kept.includes(b)), 'N']);
+          expect(
+            byClusterKey(records.get(`Undetermined_S0_L001_${read}_001.fastq.gz`)!, true),
+          ).toEqual(want);
+          compared += want.size;
+        }
+        expect(compared).toBe(360);
+      },
+    );
 
     /** A copy of the bcl2fastr run (without its expected FASTQs) with some files changed. */
     const brokenRun = async (change: (folder: string) => void): Promise<string> => {
