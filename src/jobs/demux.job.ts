@@ -139,6 +139,9 @@ export function demuxJob(deps: DemuxJobDeps): JobHandler {
         const copies = await Promise.allSettled(Array.from({ length: UPLOAD_CONCURRENCY }, upload));
         for (const c of copies) if (c.status === 'rejected') throw c.reason;
         outputs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        // A worker that lost its lease (stalled past it) must not commit: the attempt that took
+        // the job over removes this one's copies when it starts.
+        controller.signal.throwIfAborted();
         await commitDemux(repos, payload, setup, report, outputs);
       } catch (error) {
         await blobs.delete(uploaded).catch(() => undefined);
