@@ -139,12 +139,15 @@ export function demuxJob(deps: DemuxJobDeps): JobHandler {
         const copies = await Promise.allSettled(Array.from({ length: UPLOAD_CONCURRENCY }, upload));
         for (const c of copies) if (c.status === 'rejected') throw c.reason;
         outputs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        await area.remove(); // everything is in storage now; gone before Complete is visible
         // A worker that lost its lease (stalled past it) must not commit: the attempt that took
         // the job over removes this one's copies when it starts.
         controller.signal.throwIfAborted();
         await commitDemux(repos, payload, setup, report, outputs);
       } catch (error) {
+        // Cleaned before the session says it failed: whoever sees NeedsAttention sees nothing left.
         await blobs.delete(uploaded).catch(() => undefined);
+        await area.remove().catch(() => undefined);
         // Cancelled, lease lost or the hub stopping: the queue decides what happens next.
         if (context.signal.aborted) throw error;
         const now = await repos.appSessions.findById(sessionId);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/domain/index.js';
 import { backends, type Backend } from '../support/backends.js';
+import { BCL2FASTR_RUN } from '../support/demux.js';
 import { api, importRun, listAll, waitForSession } from '../support/demux-http.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { writeSyntheticRun } from '../support/synthetic-run.js';
@@ -120,3 +121,48 @@ describe.each(backends())('stopping a demultiplexing job on $kind', (backend: Ba
     expect(stop.body.ResponseStatus.ErrorCode).toBe('BASESPACE.APPSESSIONS.NOT_WORKABLE');
   });
 });
+
+describe.skipIf(!BCL2FASTR_RUN).each(backends())(
+  'a demultiplexing job whose workers keep dying, on $kind',
+  (backend: Backend) => {
+    let hub: TestHub;
+    afterAll(async () => hub?.close());
+
+    it('is given up after 3 attempts: NeedsAttention saying so, no Sample', async () => {
+      // A hub that runs no workers (SEQHUB_WORKERS=0): the job stays queued until we start them.
+      hub = await startTestHub(backend, { env: { SEQHUB_WORKERS: '0' } });
+      const { user, token } = await hub.newUser();
+      const runId = await importRun(hub, user, BCL2FASTR_RUN!);
+      const call = (method: string, path: string, body?: unknown) =>
+        api(hub.url, token, method, path, body);
+      const projectId = (await call('POST', 'projects', { Name: 'doomed' })).body.Response.Id;
+      const started = await call('POST', `runs/${runId}/demultiplex`, { ProjectId: projectId });
+      const sessionId = started.body.Response.Id as string;
+      // What three workers killed in turn leave: the job active, 3 attempts, the lease run out.
+      const db = hub.server.hub.db.db;
+      await db
+        .updateTable('jobs')
+        .set({
+          state: 'active',
+          attempts: 3,
+          lease_owner: 'dead-worker',
+          lease_until: new Date(Date.now() - 1000).toISOString(),
+        })
+        .where('singleton_key', '=', `appsession-${sessionId}`)
+        .execute();
+      await hub.server.hub.startWorkers();
+      const { session } = await waitForSession(hub.url, token, sessionId);
+      expect(session.Status).toBe('NeedsAttention');
+      expect(session.StatusSummary).toBe(
+        "Demultiplexing failed: the job's worker stopped 3 times before it finished",
+      );
+      expect(await listAll(hub.url, token, `projects/${projectId}/samples`)).toEqual([]);
+      const job = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('singleton_key', '=', `appsession-${sessionId}`)
+        .executeTakeFirstOrThrow();
+      expect(job.state).toBe('failed');
+    });
+  },
+);
