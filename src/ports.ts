@@ -546,3 +546,81 @@ export interface DemuxSink {
   /** Appends bytes to the named output file, creating it on first use. */
   append(name: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
 }
+
+// --- Jobs (issue 6): see src/adapters/queue/embedded.queue.ts ---------------------------------
+/** A job's life: queued -> active -> completed | failed | cancelled (active -> queued on a crash). */
+export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+
+export interface JobRecord {
+  id: string;
+  name: string;
+  payload: unknown;
+  state: JobState;
+  singletonKey: string | undefined;
+  /** Times the job was started (a crashed worker's attempt counts). */
+  attempts: number;
+  maxAttempts: number;
+  /** The last progress the handler reported (JSON). */
+  progress: unknown;
+  error: string | undefined;
+  createdAt: string;
+  startedAt: string | undefined;
+  finishedAt: string | undefined;
+}
+
+export interface EnqueueOptions {
+  /** At most one queued or active job of this name per key (pg-boss's `singletonKey`). */
+  singletonKey?: string | undefined;
+  /** Attempts before a job whose workers keep dying is given up (default 3). */
+  maxAttempts?: number | undefined;
+}
+
+export interface JobContext {
+  id: string;
+  /** 1 on the first run; a job re-run after a worker crash starts again from scratch. */
+  attempt: number;
+  /** Aborted when the job is cancelled, its lease is lost, or the queue stops. */
+  signal: AbortSignal;
+  /** Saves the handler's progress (JSON) on the job; also proves the worker is alive. */
+  progress(value: unknown): Promise<void>;
+}
+
+export interface JobHandler {
+  /** Does the job. A throw marks it `failed` (no retry: a job that fails will fail again). */
+  run(payload: unknown, context: JobContext): Promise<void>;
+  /** Called once when a job is given up after `maxAttempts` crashed attempts. */
+  abandoned?(payload: unknown, reason: string): Promise<void>;
+}
+
+/**
+ * Background jobs by name, shaped after pg-boss (issue 10 adds that adapter): enqueue with an
+ * optional singleton key, workers started with one handler per job name. Jobs are at-least-once:
+ * a job whose worker died (its lease expired) runs again from scratch, so handlers stage their
+ * outputs and commit them in one step.
+ */
+export interface JobQueue {
+  /** Queues a job; undefined when a job with the same singleton key is already queued or active. */
+  enqueue(name: string, payload: unknown, options?: EnqueueOptions): Promise<string | undefined>;
+  /** Starts workers in this process for the named handlers. */
+  start(handlers: Readonly<Record<string, JobHandler>>): Promise<void>;
+  /** Cancels a queued or active job (an active one sees its signal aborted); false when it was not. */
+  cancel(jobId: string): Promise<boolean>;
+  get(jobId: string): Promise<JobRecord | undefined>;
+  /** Stops taking jobs; running ones are aborted and put back in the queue for another worker. */
+  stop(): Promise<void>;
+}
+
+/** A demultiplexing job's outputs before they are committed: a DemuxSink that can be read back. */
+export interface StagingArea extends DemuxSink {
+  /** Every staged file (relative name, bytes), in name order. */
+  list(): Promise<{ name: string; size: number }[]>;
+  open(name: string): Promise<Readable>;
+  /** Deletes the area and everything in it. */
+  remove(): Promise<void>;
+}
+
+/** Where staging areas live (a folder under the data dir for every storage kind). */
+export interface Staging {
+  /** A fresh, empty area for `key`; whatever an earlier attempt left under that key is removed. */
+  open(key: string): Promise<StagingArea>;
+}

@@ -5,10 +5,14 @@ import {
   openDatabase,
   type DbHandle,
 } from '../adapters/db/index.js';
+import { join } from 'node:path';
+import { EmbeddedJobQueue } from '../adapters/queue/index.js';
+import { LocalStaging } from '../adapters/run-folder/index.js';
 import type { Config } from '../config/index.js';
+import { demuxJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
-import type { BlobStore, Clock, Repositories } from '../ports.js';
-import { createServices, type Services } from '../services/index.js';
+import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
+import { DEMUX_JOB, createServices, type Services } from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
 export interface Hub {
@@ -17,6 +21,10 @@ export interface Hub {
   repos: Repositories;
   db: DbHandle;
   blobs: BlobStore;
+  queue: JobQueue;
+  /** Starts this process's job workers (demultiplexing); `serve` does on embedded defaults. */
+  startWorkers(onError?: (error: unknown) => void): Promise<void>;
+  /** Stops the workers (running jobs go back to the queue) and closes the database. */
   close(): Promise<void>;
 }
 
@@ -40,13 +48,41 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
   }
   const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
   const { sessionTtlSeconds, tokenFailuresPerIp, ...oauth } = config.oauth;
+  let onJobError: (error: unknown) => void = () => undefined;
+  const queue = new EmbeddedJobQueue(db.db, {
+    leaseMs: config.queue.leaseSeconds * 1000,
+    onError: (error) => onJobError(error),
+  });
   const services = createServices(
     repos,
     clock,
     { blobs, files: config.files },
     { oauth, sessionTtlSeconds, tokenFailuresPerIp },
+    queue,
   );
-  return { config, services, repos, db, blobs, close: () => db.close() };
+  return {
+    config,
+    services,
+    repos,
+    db,
+    blobs,
+    queue,
+    startWorkers: (onError) => {
+      if (onError) onJobError = onError;
+      return queue.start({
+        [DEMUX_JOB]: demuxJob({
+          repos,
+          blobs,
+          clock,
+          staging: new LocalStaging(join(config.dataDir, 'staging')),
+        }),
+      });
+    },
+    close: async () => {
+      await queue.stop();
+      await db.close();
+    },
+  };
 }
 
 async function openBlobStore(config: Config): Promise<BlobStore> {

@@ -30,6 +30,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     await app.listen({ host: config.host, port: config.port });
     const sweeper = startSweeper(hub, app);
+    if (config.queue.workers)
+      await hub.startWorkers((error) => app.log.warn({ err: error }, 'job failed'));
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -45,6 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         // for them for ever. Seen: a test hub's close hanging past 60 s after a dropped upload.
         const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
         try {
+          await hub.queue.stop();
           await app.close();
         } finally {
           clearTimeout(cut);

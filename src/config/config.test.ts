@@ -24,12 +24,23 @@ describe('config', () => {
     expect(c.db).toEqual({ kind: 'postgres', url: 'postgres://u:secret@db:5432/hub' });
     expect(describeDb(c)).toBe('PostgreSQL at postgres://u:***@db:5432/hub');
   });
+  it('jobs: embedded queue, 60 s lease, workers in serve unless SEQHUB_WORKERS=0', () => {
+    expect(loadConfig({ env: {}, cwd: '/' }).queue).toEqual({
+      kind: 'embedded',
+      leaseSeconds: 60,
+      workers: true,
+    });
+    expect(
+      loadConfig({ env: { SEQHUB_JOB_LEASE_SECONDS: '5', SEQHUB_WORKERS: '0' }, cwd: '/' }).queue,
+    ).toEqual({ kind: 'embedded', leaseSeconds: 5, workers: false });
+  });
   it.each([
     [{ SEQHUB_PORT: '3000x' }, /invalid port/],
     [{ SEQHUB_HOST: 'a b' }, /invalid host/],
     [{ DATABASE_URL: 'sqlite:///x' }, /only postgres/],
     [{ SEQHUB_PUBLIC_URL: 'hub.example.org' }, /SEQHUB_PUBLIC_URL/],
     [{ SEQHUB_DATA_DIR: ' ' }, /data dir/],
+    [{ SEQHUB_JOB_LEASE_SECONDS: '0' }, /SEQHUB_JOB_LEASE_SECONDS/],
   ])('%j is refused', (env, message) => {
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(ConfigError);
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(message);

@@ -37,6 +37,14 @@ export interface Config {
     /** Unknown, expired or revoked tokens (and bad client secrets) one address may send per 10 min. */
     tokenFailuresPerIp: number;
   };
+  /** Background jobs (demultiplexing): the embedded queue in the hub's database. */
+  queue: {
+    kind: 'embedded';
+    /** A job whose worker stopped heart-beating this long is run again (SEQHUB_JOB_LEASE_SECONDS). */
+    leaseSeconds: number;
+    /** Whether `serve` runs job workers in-process (SEQHUB_WORKERS=0 turns them off). */
+    workers: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -60,6 +68,8 @@ export const DEFAULT_MAX_SINGLE_PART_BYTES = 5 * 1024 ** 3;
 /** S3's part limit; BaseSpace clients send 5-25 MB parts. */
 export const DEFAULT_MAX_PART_BYTES = 5 * 1024 ** 3;
 export const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
+/** A crashed worker's job is run again after this long: long enough that a busy worker's heartbeat (every third of it) is never missed. */
+export const DEFAULT_JOB_LEASE_SECONDS = 60;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Flags win over environment, environment over defaults. Throws {@link ConfigError} with what to fix. */
@@ -138,6 +148,11 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       deviceIntervalSeconds: positiveInt(env, 'SEQHUB_OAUTH_DEVICE_INTERVAL', 1),
       sessionTtlSeconds: positiveInt(env, 'SEQHUB_SESSION_TTL', 12 * 3600),
       tokenFailuresPerIp: positiveInt(env, 'SEQHUB_TOKEN_FAILURES_PER_IP', 20),
+    },
+    queue: {
+      kind: 'embedded',
+      leaseSeconds: positiveInt(env, 'SEQHUB_JOB_LEASE_SECONDS', DEFAULT_JOB_LEASE_SECONDS),
+      workers: (env.SEQHUB_WORKERS?.trim() ?? '1') !== '0',
     },
   };
 }

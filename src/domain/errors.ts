@@ -54,6 +54,14 @@ export const ErrorCodes = {
     status: 400,
     doc: 'A run folder without RunInfo.xml, or whose RunInfo/RunParameters/sample sheet/InterOp file does not parse, or whose sample sheet has problems; the message names the file and the line or byte.',
   },
+  'BASESPACE.RUNS.SAMPLESHEET_INVALID': {
+    status: 400,
+    doc: "The sample sheet of a demultiplexing request (the request's SampleSheet, else the run's SampleSheet.csv) is missing, does not parse, or cannot be demultiplexed: duplicate samples, indexes colliding within the allowed mismatches (the pair is named), indexes longer than the index cycles, bad characters, OverrideCycles that do not fit RunInfo.",
+  },
+  'BASESPACE.RUNS.NOT_COMPLETE': {
+    status: 409,
+    doc: 'Demultiplexing a run that is not Complete (still Uploading): its files may still change.',
+  },
   'BASESPACE.RUNS.NOT_UPLOADING': {
     status: 409,
     doc: 'Files or `uploadstatus=complete` for a run that is no longer Uploading (its files are immutable once complete).',

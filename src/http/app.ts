@@ -14,7 +14,7 @@ import { installAuth } from './plugins/auth.js';
 import { caseInsensitiveParams } from './plugins/case-insensitive.js';
 import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
-import { appSessionRoutes } from './routes/appsessions.routes.js';
+import { appSessionRoutes, appSessionV2Routes } from './routes/appsessions.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
@@ -196,6 +196,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     },
     { prefix: '/v1pre3' },
   );
+  await app.register(appSessionV2Routes, { ...deps, prefix: '/v2' });
   await app.register(webRoutes, {
     ...deps,
     csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),

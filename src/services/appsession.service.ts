@@ -69,6 +69,27 @@ export class AppSessionService {
     return updated;
   }
 
+  /**
+   * `POST /v2/appsessions/{id}/stop` (the SDK's stopAppSession): Aborted, final. A job working
+   * for the session (demultiplexing) sees it within a second, stops, and leaves nothing behind.
+   * Stopping an Aborted session again answers it unchanged; a Complete one is a 409.
+   */
+  async stop(principal: Principal, id: string): Promise<AppSession> {
+    const session = await this.access.appSession(principal, id, 'create');
+    if (session.status === 'Aborted') return session;
+    const stopped = await this.repos.appSessions.update(session.id, {
+      status: 'Aborted',
+      statusSummary: 'Stopped by the user',
+    });
+    if (stopped) return stopped;
+    const now = (await this.repos.appSessions.findById(session.id))!;
+    if (now.status === 'Aborted') return now;
+    throw new AppError(
+      'BASESPACE.APPSESSIONS.NOT_WORKABLE',
+      `AppSession is ${now.status}, which is final`,
+    );
+  }
+
   list(
     principal: Principal,
     filter: {

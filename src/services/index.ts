@@ -1,8 +1,9 @@
-import type { BlobStore, Clock, Repositories } from '../ports.js';
+import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
 import { AccessService } from './access.service.js';
 import { AppResultService } from './appresult.service.js';
 import { AppSessionService } from './appsession.service.js';
 import { AuthService } from './auth.service.js';
+import { DemuxService } from './demux.service.js';
 import { FileService, type FileServiceOptions } from './file.service.js';
 import { GenomeService } from './genome.service.js';
 import { ProjectService } from './project.service.js';
@@ -36,6 +37,7 @@ export type { SampleView } from './sample.service.js';
 export type { SearchItem } from './search.service.js';
 export type { UserSelector } from './sharing.service.js';
 export type { RunFolderSource } from './run.service.js';
+export { DEMUX_JOB, type DemuxJobPayload, type DemuxRequestInput } from './demux.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -52,6 +54,7 @@ export interface Services {
   oauth: OAuthService;
   web: WebAuthService;
   sharing: SharingService;
+  demux: DemuxService;
 }
 
 /** Lifetimes of OAuth grants and browser sessions, and where audit events go. */
@@ -90,6 +93,7 @@ export function createServices(
   clock: Clock,
   storage: { blobs: BlobStore; files: FileServiceOptions },
   authOptions: AuthOptions = {},
+  queue: JobQueue = noQueue,
 ): Services {
   const access = new AccessService(repos);
   const limiter = new FailureLimiter(
@@ -127,5 +131,15 @@ export function createServices(
     properties: new PropertyService(repos, access),
     search: new SearchService(repos, access),
     sharing: new SharingService(repos, access, auth),
+    demux: new DemuxService(repos, access, storage.blobs, queue),
   };
 }
+
+/** For tools that open services without a queue (admin commands): queuing a job is a bug there. */
+const noQueue: JobQueue = {
+  enqueue: () => Promise.reject(new Error('no job queue in this process')),
+  start: () => Promise.reject(new Error('no job queue in this process')),
+  cancel: () => Promise.resolve(false),
+  get: () => Promise.resolve(undefined),
+  stop: () => Promise.resolve(),
+};

@@ -518,6 +518,24 @@ const ENTRIES: Record<string, Entry> = {
       url: `/v1pre3/runs/${await uploadingRun(c)}?uploadstatus=complete`,
     }),
   },
+  'POST /v1pre3/runs/:id/demultiplex': {
+    // Read on the run and write on the project; past them, the matrix run (a record without
+    // files) has no RunInfo.xml: 400 for those who may (test/http/demultiplex.test.ts runs real ones).
+    expect: profile(400, 400, 403, 404, 404, 403),
+    prepare: (c) => ({
+      url: `/v1pre3/runs/${c.ids.run}/demultiplex`,
+      body: { ProjectId: c.ids.project },
+    }),
+  },
+  'POST /v2/appsessions/:id/stop': {
+    expect: WRITE_P,
+    prepare: async (c, actor) => {
+      const fresh = await s(c).appResults.create(c.principals.owner, c.ids.project, {
+        name: `to stop by ${actor}`,
+      });
+      return { url: `/v2/appsessions/${fresh.appResult.appSessionId}/stop`, body: {} };
+    },
+  },
   'GET /v1pre3/runs/:id/sequencingstats': {
     expect: READ_R,
     prepare: (c) => ({ url: `/v1pre3/runs/${c.ids.run}/sequencingstats` }),

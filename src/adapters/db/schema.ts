@@ -291,6 +291,25 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** Migration 0011: the embedded job queue. */
+export interface JobsTable {
+  id: Id;
+  name: string;
+  payload: string;
+  state: string;
+  singleton_key: string | null;
+  attempts: Generated<Int>;
+  max_attempts: Int;
+  lease_owner: string | null;
+  lease_until: string | null;
+  heartbeat_at: string | null;
+  progress: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   access_tokens: AccessTokensTable;
@@ -315,6 +334,7 @@ export interface Database {
   shares: SharesTable;
   share_links: ShareLinksTable;
   audit_events: AuditEventsTable;
+  jobs: JobsTable;
 }
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -1,1 +1,2 @@
 export { LocalDemuxSink, LocalRunFolder } from './local.run-folder.js';
+export { LocalStaging } from './local.staging.js';

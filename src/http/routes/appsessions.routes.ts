@@ -118,3 +118,28 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
     },
   );
 };
+
+/**
+ * `POST /v2/appsessions/{id}/stop` (the Python SDK's stopAppSession, JSON body `{}`): the one v2
+ * route, answered in the v1 envelope like everything else (docs/api-choices.md, AppSessions).
+ */
+export const appSessionV2Routes: FastifyPluginAsyncTypebox<RouteDeps> = async (
+  app,
+  { services, publicUrl },
+) => {
+  app.post(
+    '/appsessions/:id/stop',
+    {
+      schema: {
+        tags: ['AppSessions'],
+        summary: 'Stop an AppSession: Aborted; a demultiplexing job working for it stops',
+        params: IdParams,
+        response: { 200: Envelope(AppSession), ...errorResponses, 409: { $ref: 'ErrorEnvelope#' } },
+      },
+    },
+    async (request) => {
+      const session = await services.appSessions.stop(request.principal, request.params.id);
+      return ok(present.appSession(session, [], presentContext(request, publicUrl)));
+    },
+  );
+};

@@ -12,7 +12,8 @@ import {
   PropertyFilterQuery,
 } from '../schemas/common.schema.js';
 import { sequencingStats } from '../presenters/run-stats.presenter.js';
-import { Run, RunCompact } from '../schemas/resources.schema.js';
+import { AppSession, Run, RunCompact } from '../schemas/resources.schema.js';
+import { DemultiplexBody } from '../schemas/requests.schema.js';
 import { OwnershipQuery } from '../schemas/sharing.schema.js';
 import { SequencingStats } from '../schemas/run-stats.schema.js';
 import type { RunMetricsSummary } from '../../formats/index.js';
@@ -101,6 +102,35 @@ export const runRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         ...present.run(run, presentContext(request, publicUrl)),
         ...(await propertiesOf(services, request.principal, 'run', run.id)),
       });
+    },
+  );
+
+  app.post(
+    '/runs/:id/demultiplex',
+    {
+      schema: {
+        tags,
+        summary:
+          'Demultiplex the run into Samples of a project: answers the new AppSession (Running) at once; poll it until Complete or NeedsAttention. A sample sheet that cannot be demultiplexed is a 400 here.',
+        params: IdParams,
+        body: DemultiplexBody,
+        response: {
+          200: Envelope(AppSession),
+          ...errorResponses,
+          409: { $ref: 'ErrorEnvelope#' },
+        },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      const session = await services.demux.start(request.principal, request.params.id, {
+        projectId: String(body.ProjectId),
+        sampleSheet: body.SampleSheet,
+        withFailedReads: body.WithFailedReads,
+        barcodeMismatchesIndex1: body.BarcodeMismatchesIndex1,
+        barcodeMismatchesIndex2: body.BarcodeMismatchesIndex2,
+      });
+      return ok(present.appSession(session, [], presentContext(request, publicUrl)));
     },
   );
 

@@ -51,3 +51,24 @@ export const UpdateAppSessionBody = Type.Object({
 export const AppSessionIdQuery = Type.Object({
   appsessionid: opt(Type.String({ maxLength: 64 })),
 });
+
+/** Largest sample sheet a demultiplexing request may carry (a 384-sample v2 sheet is ~40 KB). */
+const MAX_SAMPLE_SHEET_CHARS = 512 * 1024;
+
+/** `POST runs/{id}/demultiplex` (issue 6). */
+export const DemultiplexBody = Type.Object({
+  ProjectId: Type.Union([Type.String({ maxLength: 32 }), Type.Integer({ minimum: 1 })], {
+    description: 'The project the Samples and the AppSession go to (write access needed)',
+  }),
+  SampleSheet: opt(
+    Type.String({
+      maxLength: MAX_SAMPLE_SHEET_CHARS,
+      description: "CSV text (v1 or v2) replacing the run's own SampleSheet.csv",
+    }),
+  ),
+  WithFailedReads: opt(
+    Type.Boolean({ description: 'Keep clusters failing the chastity filter (flagged Y)' }),
+  ),
+  BarcodeMismatchesIndex1: opt(Type.Integer({ minimum: 0, maximum: 2 })),
+  BarcodeMismatchesIndex2: opt(Type.Integer({ minimum: 0, maximum: 2 })),
+});

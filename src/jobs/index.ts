@@ -1,0 +1,1 @@
+export { demuxJob, failureSummary, type DemuxJobDeps } from './demux.job.js';

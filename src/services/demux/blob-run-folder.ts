@@ -1,0 +1,55 @@
+import type { BlobStore, ByteRange, RunFolderReader } from '../../ports.js';
+
+/** One stored file of a run: its relative path in the folder, blob key and size. */
+export interface StoredRunFile {
+  path: string;
+  storageKey: string;
+  size: number;
+}
+
+/**
+ * A run folder read from the blob store: the run's files (File records, `runs/{id}/files`) by
+ * their relative paths, each read whole or by byte range (S3 ranged GETs, local positional
+ * reads), so a CBCL tile block costs one request of that block's size.
+ */
+export class BlobRunFolder implements RunFolderReader {
+  private readonly byPath: Map<string, StoredRunFile>;
+
+  constructor(
+    private readonly blobs: BlobStore,
+    files: readonly StoredRunFile[],
+  ) {
+    this.byPath = new Map(files.map((f) => [f.path, f]));
+  }
+
+  size(path: string): Promise<number | undefined> {
+    return Promise.resolve(this.byPath.get(path)?.size);
+  }
+
+  async read(path: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array> {
+    signal?.throwIfAborted();
+    const file = this.byPath.get(path);
+    if (!file) throw new Error(`${path}: no such file in the run`);
+    if (file.size === 0 || (range && range.start >= file.size)) return new Uint8Array(0);
+    const clipped = range && { start: range.start, end: Math.min(range.end, file.size - 1) };
+    const stream = await this.blobs.read(file.storageKey, clipped);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        signal?.throwIfAborted();
+        chunks.push(chunk);
+        total += chunk.length;
+      }
+    } finally {
+      stream.destroy();
+    }
+    const out = new Uint8Array(new ArrayBuffer(total));
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+}
