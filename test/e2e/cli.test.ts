@@ -16,7 +16,7 @@ function seqhub(args: string[], env: Record<string, string>, cwd: string, input?
     cwd,
     env: { ...cleanEnv(), ...env },
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 90_000,
     input,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
