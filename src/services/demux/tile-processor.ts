@@ -5,6 +5,7 @@ import {
   FastqBuilder,
   FormatError,
   decodeCbclTile,
+  inflateBgzfRange,
   parseBcl,
   parseClocs,
   parseFilter,
@@ -108,7 +109,9 @@ export function processTile(
     const calls =
       c.kind === 'bcl'
         ? parseBcl(c.bytes, c.path, n)
-        : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
+        : c.kind === 'bgzf'
+          ? inflateBgzfRange(c.bytes, c.skip, c.count, c.path, c.fileOffset)
+          : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
     if (calls.length !== n) {
       throw new FormatError(
         `tile ${tile} has ${calls.length} clusters but ${raw.filterPath} has ${n}`,
