@@ -1,4 +1,5 @@
 import { badRequest } from './errors.js';
+import { adapterRules, type AdapterRule, type AdapterSettings } from './adapter-trimming.js';
 import { BarcodeMatcher, type BarcodeMatching, type MatcherSample } from './barcode-matcher.js';
 
 /** One read of the run as RunInfo.xml lists it (part A's RunInfo parser produces these). */
@@ -37,6 +38,8 @@ export interface DemuxPlanInput {
   createFastqForIndexReads?: boolean | undefined;
   /** Per-index mismatches with collisions refused (BCL Convert), or Picard's best unique match. */
   matching?: BarcodeMatching | undefined;
+  /** Adapter trimming or masking (the sheet's, see `adapterSettingsFromSheet`); off without adapters. */
+  adapters?: AdapterSettings | undefined;
 }
 
 /** Cycle kinds of OverrideCycles: template, index, UMI, skipped. */
@@ -68,6 +71,8 @@ export interface DemuxPlan {
   index2Orientation: 'forward' | 'reverse-complement';
   /** Sample index per lane; -1 is Undetermined. */
   matchers: Map<number, BarcodeMatcher>;
+  /** Per output read (as `outputReads`), its adapter rule; undefined: written as read. */
+  adapterRules: (AdapterRule | undefined)[];
 }
 
 const SEGMENT = /([YIUN])(\d+|\*)/g;
@@ -274,6 +279,10 @@ export function planDemux(input: DemuxPlanInput): DemuxPlan {
     createFastqForIndexReads: input.createFastqForIndexReads ?? false,
     index2Orientation: orientation,
     matchers,
+    adapterRules: adapterRules(
+      input.adapters,
+      outputReads.map((r) => ({ read: r.read, length: r.cycles.length })),
+    ),
   };
 }
 

@@ -9,3 +9,5 @@ export * from './runinfo.js';
 export * from './runparameters.js';
 export * from './interop/index.js';
 export * from './samplesheet.js';
+export * from './bci.js';
+export * from './bgzf.js';

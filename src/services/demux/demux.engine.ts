@@ -57,6 +57,7 @@ const TOP_UNKNOWN = 100;
 
 export const DEMULTIPLEX_STATS_CSV = 'Reports/Demultiplex_Stats.csv';
 export const TOP_UNKNOWN_BARCODES_CSV = 'Reports/Top_Unknown_Barcodes.csv';
+export const ADAPTER_METRICS_CSV = 'Reports/Adapter_Metrics.csv';
 
 /**
  * Demultiplexes a run folder: tiles stream through a pipeline (the main thread reads a tile's
@@ -144,6 +145,9 @@ export async function demultiplex(
   const report = { ...stats.report(files), threads: pool.threaded ? pool.size : 0 };
   await sink.append(DEMULTIPLEX_STATS_CSV, Buffer.from(demultiplexStatsCsv(report)), signal);
   await sink.append(TOP_UNKNOWN_BARCODES_CSV, Buffer.from(topUnknownBarcodesCsv(report)), signal);
+  if (plan.adapterRules.some((r) => r)) {
+    await sink.append(ADAPTER_METRICS_CSV, Buffer.from(adapterMetricsCsv(report, plan)), signal);
+  }
   return report;
 }
 
@@ -170,6 +174,12 @@ class Stats {
       into.perfect += c.perfect;
       into.oneMismatch += c.oneMismatch;
       into.twoMismatches += c.twoMismatches;
+      for (const field of ['adapterReads', 'adapterBases', 'sampleBases'] as const) {
+        const add = c[field];
+        if (!add) continue;
+        const sum = (into[field] ??= add.map(() => 0));
+        add.forEach((n, k) => (sum[k] = (sum[k] ?? 0) + n));
+      }
       this.counts.set(key, into);
     });
     let lane = this.unknown.get(r.lane);
@@ -186,7 +196,16 @@ class Stats {
 
   report(files: string[]): Omit<DemuxReport, 'threads'> {
     const rows: SampleLaneStats[] = [];
-    const zero = { reads: 0, perfect: 0, oneMismatch: 0, twoMismatches: 0 };
+    const reads = this.plan.outputReads.map(() => 0);
+    const zero: SampleCounts = {
+      reads: 0,
+      perfect: 0,
+      oneMismatch: 0,
+      twoMismatches: 0,
+      ...(this.plan.adapterRules.some((r) => r)
+        ? { adapterReads: reads, adapterBases: reads, sampleBases: reads }
+        : {}),
+    };
     for (const lane of this.plan.lanes) {
       this.plan.samples.forEach((s, i) => {
         if (!s.lanes.includes(lane)) return;
@@ -268,6 +287,33 @@ export function topUnknownBarcodesCsv(report: DemuxReport): string {
         u.reads,
         fraction(u.reads, unknownTotals.get(u.lane) ?? 0),
         fraction(u.reads, allTotals.get(u.lane) ?? 0),
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `Adapter_Metrics.csv` as BCL Convert writes it (written when adapters are set): per lane and
+ * sample (Undetermined last), `R<n>_AdapterBases` (trimmed or masked, N padding included) and
+ * `R<n>_SampleBases` (kept as called) of PF reads, and the reads.
+ */
+export function adapterMetricsCsv(report: DemuxReport, plan: DemuxPlan): string {
+  const perRead = plan.outputReads.map((r) => `R${r.read}_AdapterBases,R${r.read}_SampleBases`);
+  const lines = [`Lane,Sample_ID,index,index2,${perRead.join(',')},# Reads`];
+  for (const r of report.rows) {
+    const sample = plan.samples.find((s) => s.sampleId === r.sampleId);
+    const bases = plan.outputReads.map(
+      (_, k) => `${r.adapterBases?.[k] ?? 0},${r.sampleBases?.[k] ?? 0}`,
+    );
+    lines.push(
+      [
+        r.lane,
+        r.sampleId ?? 'Undetermined',
+        sample?.index ?? '',
+        sample?.index2 ?? '',
+        ...bases,
+        r.reads,
       ].join(','),
     );
   }

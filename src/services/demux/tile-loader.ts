@@ -1,10 +1,16 @@
 import {
+  BGZF_MAX_BLOCK,
   CBCL_PREAMBLE_SIZE,
   FormatError,
   cbclHeaderSize,
+  cycleBciSize,
   parseCbclHeader,
+  parseCycleBci,
+  parseLaneTileIndex,
   type CbclHeader,
   type CbclTileRecord,
+  type LaneTile,
+  type VirtualOffset,
 } from '../../formats/index.js';
 import type { RunFolderReader } from '../../ports.js';
 
@@ -16,7 +22,19 @@ export interface RunTiles {
 /** One cycle's bytes for one tile, still encoded: parsing happens where the CPU work is done. */
 export type RawCycle =
   | { kind: 'bcl'; path: string; bytes: Uint8Array }
-  | { kind: 'cbcl'; path: string; header: CbclHeader; record: CbclTileRecord; block: Uint8Array };
+  | { kind: 'cbcl'; path: string; header: CbclHeader; record: CbclTileRecord; block: Uint8Array }
+  /**
+   * A tile's slice of a NextSeq lane file: whole BGZF blocks from the one its first call is in;
+   * the calls are the `count` inflated bytes after the first `skip`.
+   */
+  | {
+      kind: 'bgzf';
+      path: string;
+      bytes: Uint8Array;
+      fileOffset: number;
+      skip: number;
+      count: number;
+    };
 
 /** Everything needed to demultiplex one tile, as bytes (transferable to a worker thread). */
 export interface RawTile {
@@ -30,7 +48,14 @@ export interface RawTile {
   cycles: RawCycle[];
 }
 
-type LaneFormat = { kind: 'cbcl' } | { kind: 'bcl'; suffix: string };
+type LaneFormat =
+  | { kind: 'cbcl' }
+  | { kind: 'bcl'; suffix: string }
+  /** NextSeq 500/550: one `<cycle>.bcl.bgzf` per cycle for all tiles of the lane. */
+  | { kind: 'nextseq'; indexPath: string; tiles: Map<number, LaneTile>; order: number[] };
+
+/** The NextSeq lane files' fixed headers: `.filter` and `.locs` both have 12 bytes. */
+const LANE_FILE_HEADER = 12;
 
 const BASECALLS = 'Data/Intensities/BaseCalls';
 /** CBCL surfaces to look in: flow cells have two (top and bottom). */
@@ -45,6 +70,8 @@ const lanePart = (lane: number) => `L${String(lane).padStart(3, '0')}`;
 export class TileLoader {
   private readonly formats = new Map<number, Promise<LaneFormat>>();
   private readonly cbclHeaders = new Map<string, Promise<CbclHeader>>();
+  /** Per-cycle NextSeq `.bci` files: 8 bytes per tile, one file per cycle and lane. */
+  private readonly cycleIndexes = new Map<string, Promise<VirtualOffset[]>>();
   private sLocs: Promise<Uint8Array | undefined> | undefined;
 
   constructor(private readonly reader: RunFolderReader) {}
@@ -55,21 +82,11 @@ export class TileLoader {
     cycleNumbers: number[],
     signal?: AbortSignal,
   ): Promise<RawTile> {
-    const l = lanePart(lane);
-    const [filterPath, positions, format] = await Promise.all([
-      this.first(
-        [`${BASECALLS}/${l}/s_${lane}_${tile}.filter`, `${BASECALLS}/s_${lane}_${tile}.filter`],
-        signal,
-      ),
-      this.positions(lane, tile, signal),
-      this.format(lane, tile, signal),
+    const format = await this.format(lane, tile, signal);
+    const [{ filterPath, filter }, positions] = await Promise.all([
+      this.filter(lane, tile, format, signal),
+      this.positions(lane, tile, format, signal),
     ]);
-    if (!filterPath) {
-      throw new FormatError(`no filter file for lane ${lane} tile ${tile}`, {
-        file: `${BASECALLS}/${l}/s_${lane}_${tile}.filter`,
-      });
-    }
-    const filter = await this.reader.read(filterPath, undefined, signal);
     // Settled in cycle order, so a broken run reports the same (first) broken file every time.
     const settled = await Promise.allSettled(
       cycleNumbers.map((c) => this.cycle(lane, tile, c + 1, format, signal)),
@@ -81,6 +98,86 @@ export class TileLoader {
     return { lane, tile, filterPath, filter, positions, cycleNumbers, cycles };
   }
 
+  private async filter(
+    lane: number,
+    tile: number,
+    format: LaneFormat,
+    signal?: AbortSignal,
+  ): Promise<{ filterPath: string; filter: Uint8Array }> {
+    const l = lanePart(lane);
+    if (format.kind === 'nextseq') {
+      const path = `${BASECALLS}/${l}/s_${lane}.filter`;
+      if ((await this.reader.size(path, signal)) !== undefined) {
+        return {
+          filterPath: path,
+          filter: await this.laneSlice(path, lane, tile, 1, format, signal),
+        };
+      }
+    }
+    const filterPath = await this.first(
+      [`${BASECALLS}/${l}/s_${lane}_${tile}.filter`, `${BASECALLS}/s_${lane}_${tile}.filter`],
+      signal,
+    );
+    if (!filterPath) {
+      throw new FormatError(`no filter file for lane ${lane} tile ${tile}`, {
+        file: `${BASECALLS}/${l}/s_${lane}_${tile}.filter`,
+      });
+    }
+    return { filterPath, filter: await this.reader.read(filterPath, undefined, signal) };
+  }
+
+  /**
+   * One tile's records of a NextSeq per-lane file with a 12-byte header (`s_<l>.filter`,
+   * `s_<l>.locs`), as a file of its own: the lane file's header with the tile's cluster count,
+   * then the tile's records, read by byte range. The lane file's header count must be the lane's.
+   */
+  private async laneSlice(
+    path: string,
+    lane: number,
+    tile: number,
+    recordSize: number,
+    format: Extract<LaneFormat, { kind: 'nextseq' }>,
+    signal?: AbortSignal,
+  ): Promise<Uint8Array> {
+    const entry = laneTile(format, lane, tile);
+    const laneClusters = laneTotal(format);
+    const size = (await this.reader.size(path, signal)) ?? 0;
+    const header = await this.reader.read(
+      path,
+      { start: 0, end: Math.min(size, LANE_FILE_HEADER) - 1 },
+      signal,
+    );
+    if (header.length < LANE_FILE_HEADER) {
+      throw new FormatError(
+        `truncated: the header needs ${LANE_FILE_HEADER} bytes, the file has ${size}`,
+        {
+          file: path,
+          offset: size,
+        },
+      );
+    }
+    const count = new DataView(header.buffer, header.byteOffset, 12).getUint32(8, true);
+    if (count !== laneClusters) {
+      throw new FormatError(
+        `holds ${count} clusters but the lane's ${format.indexPath} lists ${laneClusters}`,
+        { file: path, offset: 8 },
+      );
+    }
+    const start = LANE_FILE_HEADER + entry.firstCluster * recordSize;
+    const end = start + entry.clusters * recordSize;
+    if (end > size) {
+      throw new FormatError(
+        `truncated: tile ${tile}'s records end at byte ${end}, the file has ${size} bytes`,
+        { file: path, offset: size },
+      );
+    }
+    const out = new Uint8Array(LANE_FILE_HEADER + entry.clusters * recordSize);
+    out.set(header);
+    new DataView(out.buffer).setUint32(8, entry.clusters, true);
+    if (end > start) out.set(await this.reader.read(path, { start, end: end - 1 }, signal), 12);
+    return out;
+  }
+
   private async first(paths: string[], signal?: AbortSignal): Promise<string | undefined> {
     for (const path of paths) if ((await this.reader.size(path, signal)) !== undefined) return path;
     return undefined;
@@ -89,8 +186,19 @@ export class TileLoader {
   private async positions(
     lane: number,
     tile: number,
+    format: LaneFormat,
     signal?: AbortSignal,
   ): Promise<RawTile['positions']> {
+    if (format.kind === 'nextseq') {
+      const path = `Data/Intensities/${lanePart(lane)}/s_${lane}.locs`;
+      if ((await this.reader.size(path, signal)) !== undefined) {
+        return {
+          kind: 'locs',
+          path,
+          bytes: await this.laneSlice(path, lane, tile, 8, format, signal),
+        };
+      }
+    }
     const base = `Data/Intensities/${lanePart(lane)}/s_${lane}_${tile}`;
     const own = await this.first([`${base}.locs`, `${base}.clocs`], signal);
     if (own) {
@@ -127,6 +235,8 @@ export class TileLoader {
           undefined
         )
           return { kind: 'cbcl' };
+        if ((await this.reader.size(`${BASECALLS}/${l}/0001.bcl.bgzf`, signal)) !== undefined)
+          return this.nextSeqLane(lane, signal);
         for (const suffix of ['.bcl', '.bcl.gz', '.bcl.bgzf']) {
           if (
             (await this.reader.size(
@@ -146,6 +256,107 @@ export class TileLoader {
     return found;
   }
 
+  private async nextSeqLane(lane: number, signal?: AbortSignal): Promise<LaneFormat> {
+    const indexPath = `${BASECALLS}/${lanePart(lane)}/s_${lane}.bci`;
+    if ((await this.reader.size(indexPath, signal)) === undefined) {
+      throw new FormatError(`missing: lane ${lane} has NextSeq .bcl.bgzf files but no tile index`, {
+        file: indexPath,
+      });
+    }
+    const list = parseLaneTileIndex(
+      await this.reader.read(indexPath, undefined, signal),
+      indexPath,
+    );
+    return {
+      kind: 'nextseq',
+      indexPath,
+      tiles: new Map(list.map((t) => [t.tile, t])),
+      order: list.map((t) => t.tile),
+    };
+  }
+
+  /**
+   * A tile's calls in a NextSeq `<cycle>.bcl.bgzf`: the cycle's `.bci` gives the BGZF virtual
+   * offset of each tile's first call, so only the blocks from that offset to the next tile's are
+   * read (a block is at most 64 KiB, so reading up to 64 KiB past the next tile's block start
+   * always takes in the block the tile ends in); they are inflated in the worker.
+   */
+  private async nextSeqCycle(
+    lane: number,
+    tile: number,
+    cycle: number,
+    format: Extract<LaneFormat, { kind: 'nextseq' }>,
+    signal?: AbortSignal,
+  ): Promise<RawCycle> {
+    const path = `${BASECALLS}/${lanePart(lane)}/${String(cycle).padStart(4, '0')}.bcl.bgzf`;
+    const size = await this.reader.size(path, signal);
+    if (size === undefined) {
+      throw new FormatError(`missing: cycle ${cycle} of lane ${lane}`, { file: path });
+    }
+    const offsets = await this.cycleIndex(`${path}.bci`, format, signal);
+    const entry = laneTile(format, lane, tile);
+    const k = format.order.indexOf(tile);
+    const from = offsets[k]!;
+    const next = offsets[k + 1];
+    if (
+      next &&
+      (next.block < from.block || (next.block === from.block && next.within < from.within))
+    ) {
+      throw new FormatError(`tile ${format.order[k + 1]} starts before tile ${tile}`, {
+        file: `${path}.bci`,
+        offset: cycleBciSize(k + 1),
+      });
+    }
+    const end = next
+      ? Math.min(size, next.within === 0 ? next.block : next.block + BGZF_MAX_BLOCK)
+      : size;
+    if (from.block >= end && entry.clusters > 0) {
+      throw new FormatError(
+        `truncated: tile ${tile} starts at byte ${from.block}, the file has ${size} bytes`,
+        { file: path, offset: size },
+      );
+    }
+    const bytes =
+      entry.clusters > 0
+        ? await this.reader.read(path, { start: from.block, end: end - 1 }, signal)
+        : new Uint8Array(0);
+    return {
+      kind: 'bgzf',
+      path,
+      bytes,
+      fileOffset: from.block,
+      skip: from.within,
+      count: entry.clusters,
+    };
+  }
+
+  private cycleIndex(
+    path: string,
+    format: Extract<LaneFormat, { kind: 'nextseq' }>,
+    signal?: AbortSignal,
+  ): Promise<VirtualOffset[]> {
+    let found = this.cycleIndexes.get(path);
+    if (!found) {
+      found = (async () => {
+        if ((await this.reader.size(path, signal)) === undefined) {
+          throw new FormatError('missing: the BGZF index of a NextSeq cycle file', { file: path });
+        }
+        const offsets = parseCycleBci(await this.reader.read(path, undefined, signal), path);
+        if (offsets.length !== format.order.length) {
+          throw new FormatError(
+            `indexes ${offsets.length} tiles but ${format.indexPath} lists ${format.order.length}`,
+            { file: path, offset: 4 },
+          );
+        }
+        return offsets;
+      })();
+      // A failed read is not kept: the next tile reports it again, naming the same file.
+      found.catch(() => this.cycleIndexes.delete(path));
+      this.cycleIndexes.set(path, found);
+    }
+    return found;
+  }
+
   private async cycle(
     lane: number,
     tile: number,
@@ -154,6 +365,7 @@ export class TileLoader {
     signal?: AbortSignal,
   ): Promise<RawCycle> {
     const l = lanePart(lane);
+    if (format.kind === 'nextseq') return this.nextSeqCycle(lane, tile, cycle, format, signal);
     if (format.kind === 'bcl') {
       const path = `${BASECALLS}/${l}/C${cycle}.1/s_${lane}_${tile}${format.suffix}`;
       if ((await this.reader.size(path, signal)) === undefined) {
@@ -226,4 +438,24 @@ export class TileLoader {
 /** The surface of a tile number (1101 -> 1, 2205 -> 2): CBCL files are per lane and surface. */
 function surface(tile: number): number {
   return Number(String(tile)[0]);
+}
+
+function laneTile(
+  format: Extract<LaneFormat, { kind: 'nextseq' }>,
+  lane: number,
+  tile: number,
+): LaneTile {
+  const entry = format.tiles.get(tile);
+  if (!entry) {
+    throw new FormatError(`lane ${lane} has no tile ${tile} (RunInfo lists it)`, {
+      file: format.indexPath,
+    });
+  }
+  return entry;
+}
+
+function laneTotal(format: Extract<LaneFormat, { kind: 'nextseq' }>): number {
+  let n = 0;
+  for (const t of format.tiles.values()) n += t.clusters;
+  return n;
 }

@@ -169,6 +169,6 @@ function transferables(raw: RawTile): ArrayBuffer[] {
       seen.add(buffer);
   };
   add(raw.filter);
-  for (const c of raw.cycles) add(c.kind === 'bcl' ? c.bytes : c.block);
+  for (const c of raw.cycles) add(c.kind === 'cbcl' ? c.block : c.bytes);
   return [...seen];
 }

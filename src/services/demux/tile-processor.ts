@@ -5,6 +5,7 @@ import {
   FastqBuilder,
   FormatError,
   decodeCbclTile,
+  inflateBgzfRange,
   parseBcl,
   parseClocs,
   parseFilter,
@@ -18,6 +19,7 @@ import {
   type DemuxPlan,
   type DemuxPlanInput,
 } from '../../domain/demux-plan.js';
+import { applyAdapters } from '../../domain/adapter-trimming.js';
 import { applyEamss } from '../../domain/eamss.js';
 import type { RawTile } from './tile-loader.js';
 
@@ -49,6 +51,12 @@ export interface SampleCounts {
   perfect: number;
   oneMismatch: number;
   twoMismatches: number;
+  /** With adapters only, per output read (R1, R2...): reads in which an adapter was found. */
+  adapterReads?: number[];
+  /** With adapters only, per output read: bases trimmed or masked (BCL Convert's AdapterBases). */
+  adapterBases?: number[];
+  /** With adapters only, per output read: bases kept as called (BCL Convert's SampleBases). */
+  sampleBases?: number[];
 }
 
 export interface TileResult {
@@ -108,7 +116,9 @@ export function processTile(
     const calls =
       c.kind === 'bcl'
         ? parseBcl(c.bytes, c.path, n)
-        : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
+        : c.kind === 'bgzf'
+          ? inflateBgzfRange(c.bytes, c.skip, c.count, c.path, c.fileOffset)
+          : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
     if (calls.length !== n) {
       throw new FormatError(
         `tile ${tile} has ${calls.length} clusters but ${raw.filterPath} has ${n}`,
@@ -125,11 +135,20 @@ export function processTile(
   if (!matcher) throw new Error(`lane ${lane} is not in the plan`);
 
   const samples = plan.samples.length;
+  const rules = plan.adapterRules;
+  const trimming = rules.some((r) => r !== undefined);
   const counts: SampleCounts[] = Array.from({ length: samples + 1 }, () => ({
     reads: 0,
     perfect: 0,
     oneMismatch: 0,
     twoMismatches: 0,
+    ...(trimming
+      ? {
+          adapterReads: reads.map(() => 0),
+          adapterBases: reads.map(() => 0),
+          sampleBases: reads.map(() => 0),
+        }
+      : {}),
   }));
   const unknown = new Map<string, number>();
   const builders = new Map<string, FastqBuilder>();
@@ -203,19 +222,33 @@ export function processTile(
           : i7;
     const tail = `:${passed ? 'N' : 'Y'}:0:${index}`;
     const names = fileNames[s]!;
-    const write = (file: string, calls: Uint8Array[], readNumber: number) => {
+    const write = (file: string, calls: Uint8Array[], readNumber: number, rule = -1) => {
       for (let k = 0; k < calls.length; k++) {
         const call = calls[k]![i]!;
         seq[k] = CALL_BASE[call]!;
         qual[k] = CALL_QUAL[call]!;
       }
-      const s = seq.subarray(0, calls.length);
-      const q = qual.subarray(0, calls.length);
-      if (template && settings.eamss) applyEamss(s, q);
-      builder(file).append(`${head} ${readNumber}${tail}`, s, q);
+      let length = calls.length;
+      if (template && settings.eamss) applyEamss(seq.subarray(0, length), qual.subarray(0, length));
+      const adapter = rule >= 0 ? rules[rule] : undefined;
+      if (adapter) {
+        const outcome = applyAdapters(seq, qual, length, adapter);
+        if (passed) {
+          const c = counts[s]!;
+          if (outcome.adapterStart < length) c.adapterReads![rule]!++;
+          c.adapterBases![rule]! += length - outcome.kept;
+          c.sampleBases![rule]! += outcome.kept;
+        }
+        length = outcome.length;
+      }
+      builder(file).append(
+        `${head} ${readNumber}${tail}`,
+        seq.subarray(0, length),
+        qual.subarray(0, length),
+      );
     };
     let template = true;
-    reads.forEach((r, k) => write(names.reads[k]!, r.calls, r.read));
+    reads.forEach((r, k) => write(names.reads[k]!, r.calls, r.read, trimming ? k : -1));
     template = false;
     if (plan.createFastqForIndexReads)
       indexes.forEach((calls, k) => write(names.indexes[k]!, calls, k + 1));
