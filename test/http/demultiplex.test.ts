@@ -202,6 +202,37 @@ describe.skipIf(!BCL2FASTR_RUN).each(matrix)(
       expect(readdirSync(join(hub.dataDir, 'staging'))).toEqual([]);
     });
 
+    it("applies the sheet's adapter settings (Reports/Adapter_Metrics.csv beside the reports); a bad adapter is a 400", async () => {
+      const own = readFileSync(join(BCL2FASTR_RUN!, 'SampleSheet.csv'), 'utf8');
+      const withAdapter = (adapter: string) =>
+        `[Settings]\nAdapterRead1,${adapter}\nMinimumTrimmedReadLength,1\nMaskShortReads,1\n${own}`;
+      const projectId = await newProject('adapters');
+      const bad = await call('POST', `runs/${runId}/demultiplex`, {
+        ProjectId: projectId,
+        SampleSheet: withAdapter('ACXT'),
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.ResponseStatus.ErrorCode).toBe('BASESPACE.RUNS.SAMPLESHEET_INVALID');
+      expect(bad.body.ResponseStatus.Message).toMatch(/AdapterRead1 'ACXT'/);
+      const started = await call('POST', `runs/${runId}/demultiplex`, {
+        ProjectId: projectId,
+        SampleSheet: withAdapter('AGAT'),
+      });
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      const { session } = await waitForSession(hub.url, token, started.body.Response.Id);
+      expect(session.Status, session.StatusSummary).toBe('Complete');
+      const results = await listAll(hub.url, token, `appsessions/${session.Id}/appresults`);
+      const files = await listAll(hub.url, token, `appresults/${results[0].Id}/files`);
+      const metrics = files.find((f) => f.Path === 'Reports/Adapter_Metrics.csv');
+      expect(metrics, files.map((f) => f.Path).join()).toBeDefined();
+      const rows = (await download(hub.url, token, metrics!.Id))
+        .toString('utf8')
+        .trim()
+        .split('\n');
+      expect(rows[0]).toMatch(/^Lane,Sample_ID,/);
+      expect(rows.length).toBeGreaterThan(1);
+    });
+
     it.skipIf(!PICARD_ILLUMINA)(
       "Picard's 25T8B25T (.bcl, .filter, .clocs), its single-index barcodes, WithFailedReads, the sheet in the request: every read in the sample Picard put it in, same bases, PF flags and (after Picard's EAMSS) qualities",
       async () => {

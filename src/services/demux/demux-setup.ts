@@ -1,4 +1,5 @@
 import { AppError, checkSampleSheet } from '../../domain/index.js';
+import { adapterSettingsFromSheet } from '../../domain/adapter-trimming.js';
 import { planDemux, type DemuxPlan, type DemuxPlanInput } from '../../domain/demux-plan.js';
 import {
   FormatError,
@@ -159,6 +160,8 @@ export async function prepareDemux(
   };
   let plan: DemuxPlan;
   try {
+    // The sheet's AdapterRead1/2 (v2) or Adapter (v1) settings: trimming is off without them.
+    planInput.adapters = adapterSettingsFromSheet(sheet);
     plan = planDemux(planInput);
   } catch (error) {
     if (error instanceof AppError) throw sheetInvalid(`${sheetName}: ${error.message}`);
