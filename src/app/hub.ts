@@ -43,10 +43,26 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
   const services = createServices(
     repos,
     clock,
-    { blobs, files: config.files },
+    {
+      blobs,
+      files: config.files,
+      log: (message, error) => {
+        if (config.logLevel !== 'silent') console.error(message, error);
+      },
+    },
     { oauth, sessionTtlSeconds, tokenFailuresPerIp },
   );
-  return { config, services, repos, db, blobs, close: () => db.close() };
+  return {
+    config,
+    services,
+    repos,
+    db,
+    blobs,
+    close: async () => {
+      await services.indexer.stop();
+      await db.close();
+    },
+  };
 }
 
 async function openBlobStore(config: Config): Promise<BlobStore> {

@@ -34,6 +34,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
     await app.listen({ host: config.host, port: config.port });
     const sweeper = startSweeper(hub, app);
+    // Indexing a stopped process left pending (issue 7) starts again here.
+    void hub.services.indexer
+      .resumePending()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'resuming indexing failed'));
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

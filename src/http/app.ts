@@ -17,6 +17,7 @@ import { appResultRoutes } from './routes/appresults.routes.js';
 import { appSessionRoutes } from './routes/appsessions.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
+import { genomicsRoutes } from './routes/genomics.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
@@ -187,6 +188,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(runRoutes, deps);
       await v1.register(genomeRoutes, deps);
       await v1.register(fileRoutes, deps);
+      await v1.register(genomicsRoutes, deps);
       await v1.register(propertyRoutes, deps);
       await v1.register(searchRoutes, deps);
       await v1.register(sharingRoutes, deps);

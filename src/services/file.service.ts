@@ -8,6 +8,7 @@ import {
   badRequest,
   fileBlobKey,
   filePath,
+  genomicKindOf,
   notFound,
   parseId,
   type AuditEvent,
@@ -33,6 +34,20 @@ export interface FileServiceOptions {
 
 const SIGNING_KEY_SETTING = 'url-signing-key';
 
+/** What other parts of the hub learn from uploads. */
+export interface FileEvents {
+  /**
+   * A file became complete (after its transaction committed). Genomic files arrive with
+   * `indexStatus: 'pending'`; the indexer takes them from here (issue 7). Must not throw.
+   */
+  onFileCompleted?(file: FileRecord): void;
+}
+
+/** Completion status fields: a VCF/BAM starts its indexing as `pending` in the same statement. */
+function indexingPatch(file: FileRecord): { indexStatus?: 'pending' } {
+  return genomicKindOf(file.name) ? { indexStatus: 'pending' } : {};
+}
+
 /** Upload, assembly, download and cleanup of files (spec 2.9, 4.8-4.10). */
 export class FileService {
   private signingKey: Buffer | undefined;
@@ -43,6 +58,7 @@ export class FileService {
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
     readonly options: FileServiceOptions,
+    private readonly events: FileEvents = {},
   ) {}
 
   /**
@@ -85,19 +101,22 @@ export class FileService {
       const written = this.blobs.write(key, sums, { signal });
       await Promise.all([pipeline(body, sums, { signal }), written]);
       const { md5, sha256 } = sums.digests();
-      return await this.repos.transaction(async (tx) => {
+      const completed = await this.repos.transaction(async (tx) => {
         const done = await tx.files.transition(file.id, 'pending', {
           uploadStatus: 'complete',
           size: sums.bytes,
           md5,
           sha256: sha256!,
           storageKey: key,
+          ...indexingPatch(file),
         });
         if (!done) throw new AppError('Conflict', `File ${file.id} changed while it was uploaded`);
         await tx.files.addToParentSize(done, done.size);
         await tx.search.reindex('file', done.id); // search index (issue 5)
         return done;
       });
+      this.events.onFileCompleted?.(completed);
+      return completed;
     } catch (error) {
       body.resume();
       await this.blobs.delete([key]).catch(() => undefined);
@@ -277,6 +296,7 @@ export class FileService {
           md5,
           sha256: sha256!,
           storageKey: key,
+          ...indexingPatch(file),
         });
         if (!completed)
           throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
@@ -286,6 +306,7 @@ export class FileService {
         return completed;
       });
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
+      this.events.onFileCompleted?.(done);
       return done;
     } catch (error) {
       await this.repos.files

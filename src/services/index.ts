@@ -4,6 +4,8 @@ import { AppResultService } from './appresult.service.js';
 import { AppSessionService } from './appsession.service.js';
 import { AuthService } from './auth.service.js';
 import { FileService, type FileServiceOptions } from './file.service.js';
+import { GenomicsService } from './genomics/genomics.service.js';
+import { GenomicsIndexer } from './genomics/index-file.js';
 import { GenomeService } from './genome.service.js';
 import { ProjectService } from './project.service.js';
 import { PropertyService } from './property.service.js';
@@ -27,6 +29,8 @@ export { AuthorizeError, formatUserCode, normalizeUserCode } from './oauth.servi
 export type { AuditSink, AuthorizeRequest, OAuthOptions, TokenRequest } from './oauth.service.js';
 export { FAILURE_RULES } from './failure-limiter.js';
 export type { FileServiceOptions } from './file.service.js';
+export type { CoverageAnswer, GenomicFile, VariantPage } from './genomics/genomics.service.js';
+export { MAX_VARIANT_PAGE } from './genomics/genomics.service.js';
 export type { PropertyView, ReferencedObject, ResolvedRef } from './property.service.js';
 export type { NewAppResultInput } from './appresult.service.js';
 export type { NewSampleInput } from './sample.service.js';
@@ -52,6 +56,9 @@ export interface Services {
   oauth: OAuthService;
   web: WebAuthService;
   sharing: SharingService;
+  genomics: GenomicsService;
+  /** Indexes VCF/BAM uploads in the background (issue 7); stop it before closing the database. */
+  indexer: GenomicsIndexer;
 }
 
 /** Lifetimes of OAuth grants and browser sessions, and where audit events go. */
@@ -88,7 +95,12 @@ function auditLogSink(repos: Repositories): AuditSink {
 export function createServices(
   repos: Repositories,
   clock: Clock,
-  storage: { blobs: BlobStore; files: FileServiceOptions },
+  storage: {
+    blobs: BlobStore;
+    files: FileServiceOptions;
+    /** Where background work reports what went wrong (the server's logger). */
+    log?: (message: string, error?: unknown) => void;
+  },
   authOptions: AuthOptions = {},
 ): Services {
   const access = new AccessService(repos);
@@ -99,6 +111,7 @@ export function createServices(
       : { 'token-ip': authOptions.tokenFailuresPerIp },
   );
   const auth = new AuthService(repos, clock, limiter);
+  const indexer = new GenomicsIndexer(repos, storage.blobs, storage.log);
   return {
     auth,
     oauth: new OAuthService(
@@ -123,7 +136,11 @@ export function createServices(
     samples: new SampleService(repos, access),
     runs: new RunService(repos, access, storage.blobs, clock),
     genomes: new GenomeService(repos),
-    files: new FileService(repos, access, storage.blobs, clock, storage.files),
+    files: new FileService(repos, access, storage.blobs, clock, storage.files, {
+      onFileCompleted: indexer.onFileCompleted,
+    }),
+    genomics: new GenomicsService(access, storage.blobs),
+    indexer,
     properties: new PropertyService(repos, access),
     search: new SearchService(repos, access),
     sharing: new SharingService(repos, access, auth),

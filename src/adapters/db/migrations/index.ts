@@ -10,6 +10,7 @@ import { sharingMigration } from './0007-sharing.js';
 import { oauthMigration } from './0008-oauth.js';
 import { runsMigration } from './0009-runs.js';
 import { searchVisibilityMigration } from './0010-search-visibility.js';
+import { genomicsMigration } from './0013-genomics.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -24,5 +25,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0008-oauth': oauthMigration(kind),
     '0009-runs': runsMigration,
     '0010-search-visibility': searchVisibilityMigration,
+    '0013-genomics': genomicsMigration,
   };
 }
