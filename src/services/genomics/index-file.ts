@@ -163,7 +163,8 @@ export class GenomicsIndexer {
         result = r;
         dataSize = r.size;
       } catch (error) {
-        out.destroy(error as Error);
+        // Without the error: the store may not listen yet, and the error is ours to throw.
+        out.destroy();
         await written.catch(() => undefined);
         throw error;
       }
@@ -223,7 +224,8 @@ export class GenomicsIndexer {
       out.end();
       await written;
     } catch (error) {
-      out.destroy(error as Error);
+      // Without the error: the store may not listen yet, and the error is ours to throw.
+      out.destroy();
       await written.catch(() => undefined);
       throw error;
     }
