@@ -18,6 +18,7 @@ import { appSessionRoutes } from './routes/appsessions.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
 import { genomicsRoutes } from './routes/genomics.routes.js';
+import { htsgetRoutes } from './routes/htsget.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
@@ -198,6 +199,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     },
     { prefix: '/v1pre3' },
   );
+  await app.register(htsgetRoutes, deps);
   await app.register(webRoutes, {
     ...deps,
     csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),

@@ -394,23 +394,18 @@ export class FileService {
     clientIp?: string,
   ): Promise<FileRecord> {
     const id = parseId(rawId, 'File');
-    const expected = this.sign(id, expires, await this.key());
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AppError(
-        'BASESPACE.FILES.SIGNATURE_INVALID',
-        'The signed URL is not valid (altered or not ours)',
-      );
-    }
-    if (!/^\d{1,12}$/.test(expires) || Number(expires) * 1000 < this.clock.now().getTime()) {
-      throw new AppError(
-        'BASESPACE.FILES.SIGNATURE_INVALID',
-        'The signed URL has expired: ask for a new one',
-      );
-    }
+    await this.verifySignature(`files/${id}/content`, expires, signature);
     const file = await this.repos.files.findById(id);
     if (!file || file.uploadStatus !== 'complete') throw notFound(`File id '${id}' doesn't exist`);
     await this.audit(file, 'file.download', { kind: 'signed-url' }, clientIp);
+    return file;
+  }
+
+  /** A complete file by id, for callers that checked a signature instead of a principal. */
+  async internalFile(rawId: string): Promise<FileRecord> {
+    const id = parseId(rawId, 'File');
+    const file = await this.repos.files.findById(id);
+    if (!file || file.uploadStatus !== 'complete') throw notFound(`File id '${id}' doesn't exist`);
     return file;
   }
 
@@ -451,7 +446,37 @@ export class FileService {
   }
 
   private sign(fileId: string, expires: string, key: Buffer): Buffer {
-    return createHmac('sha256', key).update(`files/${fileId}/content:${expires}`).digest();
+    return this.signWith(`files/${fileId}/content`, expires, key);
+  }
+
+  private signWith(subject: string, expires: string, key: Buffer): Buffer {
+    return createHmac('sha256', key).update(`${subject}:${expires}`).digest();
+  }
+
+  /**
+   * A signature over `subject` valid until `expires` (unix seconds), with the hub-wide key: for
+   * other self-authorising URLs of this hub (htsget data slices, issue 7).
+   */
+  async signature(subject: string, expires: string): Promise<string> {
+    return this.signWith(subject, expires, await this.key()).toString('base64url');
+  }
+
+  /** Throws `BASESPACE.FILES.SIGNATURE_INVALID` unless `signature` signs `subject` and is current. */
+  async verifySignature(subject: string, expires: string, signature: string): Promise<void> {
+    const expected = this.signWith(subject, expires, await this.key());
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError(
+        'BASESPACE.FILES.SIGNATURE_INVALID',
+        'The signed URL is not valid (altered or not ours)',
+      );
+    }
+    if (!/^\d{1,12}$/.test(expires) || Number(expires) * 1000 < this.clock.now().getTime()) {
+      throw new AppError(
+        'BASESPACE.FILES.SIGNATURE_INVALID',
+        'The signed URL has expired: ask for a new one',
+      );
+    }
   }
 
   /** The hub-wide URL-signing key: made once, kept in the database so every process shares it. */

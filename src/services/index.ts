@@ -6,6 +6,7 @@ import { AuthService } from './auth.service.js';
 import { FileService, type FileServiceOptions } from './file.service.js';
 import { GenomicsService } from './genomics/genomics.service.js';
 import { GenomicsIndexer } from './genomics/index-file.js';
+import { HtsgetService } from './genomics/htsget.service.js';
 import { GenomeService } from './genome.service.js';
 import { ProjectService } from './project.service.js';
 import { PropertyService } from './property.service.js';
@@ -31,6 +32,8 @@ export { FAILURE_RULES } from './failure-limiter.js';
 export type { FileServiceOptions } from './file.service.js';
 export type { CoverageAnswer, GenomicFile, VariantPage } from './genomics/genomics.service.js';
 export { MAX_VARIANT_PAGE } from './genomics/genomics.service.js';
+export { HtsgetError, HtsgetErrors, asHtsget } from './genomics/htsget.service.js';
+export type { HtsgetRequest, HtsgetTicket } from './genomics/htsget.service.js';
 export type { PropertyView, ReferencedObject, ResolvedRef } from './property.service.js';
 export type { NewAppResultInput } from './appresult.service.js';
 export type { NewSampleInput } from './sample.service.js';
@@ -57,6 +60,7 @@ export interface Services {
   web: WebAuthService;
   sharing: SharingService;
   genomics: GenomicsService;
+  htsget: HtsgetService;
   /** Indexes VCF/BAM uploads in the background (issue 7); stop it before closing the database. */
   indexer: GenomicsIndexer;
 }
@@ -112,6 +116,10 @@ export function createServices(
   );
   const auth = new AuthService(repos, clock, limiter);
   const indexer = new GenomicsIndexer(repos, storage.blobs, storage.log);
+  const files = new FileService(repos, access, storage.blobs, clock, storage.files, {
+    onFileCompleted: indexer.onFileCompleted,
+  });
+  const genomics = new GenomicsService(access, storage.blobs);
   return {
     auth,
     oauth: new OAuthService(
@@ -136,10 +144,9 @@ export function createServices(
     samples: new SampleService(repos, access),
     runs: new RunService(repos, access, storage.blobs, clock),
     genomes: new GenomeService(repos),
-    files: new FileService(repos, access, storage.blobs, clock, storage.files, {
-      onFileCompleted: indexer.onFileCompleted,
-    }),
-    genomics: new GenomicsService(access, storage.blobs),
+    files,
+    genomics,
+    htsget: new HtsgetService(access, genomics, files, storage.blobs, clock),
     indexer,
     properties: new PropertyService(repos, access),
     search: new SearchService(repos, access),
