@@ -6,6 +6,7 @@ const benchmarks = {
   search: './search.mjs',
   files: './files.mjs',
   demux: './demux.mjs',
+  genomics: './genomics.mjs',
 };
 const chosen = (process.env.BENCH?.trim() || Object.keys(benchmarks).join(','))
   .split(',')
