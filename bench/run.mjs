@@ -7,6 +7,7 @@ const benchmarks = {
   files: './files.mjs',
   demux: './demux.mjs',
   'demux-job': './demux-job.mjs',
+  genomics: './genomics.mjs',
 };
 const chosen = (process.env.BENCH?.trim() || Object.keys(benchmarks).join(','))
   .split(',')

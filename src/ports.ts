@@ -8,6 +8,7 @@ import type {
   FileParent,
   FilePart,
   FileRecord,
+  IndexStatus,
   PropertyInput,
   PropertyMatch,
   PropertyOwner,
@@ -392,6 +393,8 @@ export interface FileRepository {
       md5?: string;
       sha256?: string;
       storageKey?: string;
+      /** Set with the completion of a VCF/BAM: `pending` until the indexer is done (issue 7). */
+      indexStatus?: IndexStatus;
     },
   ): Promise<FileRecord | undefined>;
   /** Adds `delta` bytes to the TotalSize of the file's parent and of its project. */
@@ -408,6 +411,18 @@ export interface FileRepository {
     limit: number,
   ): Promise<FileRecord[]>;
   delete(id: string): Promise<void>;
+  /**
+   * Records the indexing state (issue 7); with `from`, only when it is still `from` (so a slow
+   * indexer cannot overwrite a newer verdict). Returns whether the row changed.
+   */
+  setIndexStatus(
+    id: string,
+    status: IndexStatus,
+    message: string | undefined,
+    from?: IndexStatus,
+  ): Promise<boolean>;
+  /** Complete files whose indexing is pending (for a starting hub to resume). */
+  listIndexPending(limit: number): Promise<FileRecord[]>;
 }
 
 export interface PropertyRepository {

@@ -56,7 +56,13 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
   const services = createServices(
     repos,
     clock,
-    { blobs, files: config.files },
+    {
+      blobs,
+      files: config.files,
+      log: (message, error) => {
+        if (config.logLevel !== 'silent') console.error(message, error);
+      },
+    },
     { oauth, sessionTtlSeconds, tokenFailuresPerIp },
     queue,
   );
@@ -79,6 +85,7 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
       });
     },
     close: async () => {
+      await services.indexer.stop();
       await queue.stop();
       await db.close();
     },

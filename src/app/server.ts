@@ -32,6 +32,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const sweeper = startSweeper(hub, app);
     if (config.queue.workers)
       await hub.startWorkers((error) => app.log.warn({ err: error }, 'job failed'));
+    // Indexing a stopped process left pending (issue 7) starts again here.
+    void hub.services.indexer
+      .resumePending()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'resuming indexing failed'));
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -122,6 +122,22 @@ export const ErrorCodes = {
     status: 404,
     doc: 'No property of that name on the resource (spec 5.4).',
   },
+  'BASESPACE.GENOMICS.REGION_INVALID': {
+    status: 400,
+    doc: 'StartPos/EndPos (or an htsget start/end) that is not a whole number, below 1, inverted, or past the end of the chromosome.',
+  },
+  'BASESPACE.GENOMICS.REGION_TOO_LARGE': {
+    status: 400,
+    doc: 'A region query that would read more than the per-request limit: narrow the region or pick a coarser zoom.',
+  },
+  'BASESPACE.GENOMICS.NOT_INDEXED': {
+    status: 409,
+    doc: 'The VCF/BAM is still being indexed (try again shortly), or its indexing failed; the message says which and why.',
+  },
+  'BASESPACE.GENOMICS.NOT_FOUND': {
+    status: 404,
+    doc: 'No such chromosome in the file, or no variants or coverage in the region (IGV relies on this 404, spec 4.11/4.12).',
+  },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

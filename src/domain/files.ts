@@ -1,4 +1,5 @@
 import { AppError, badRequest } from './errors.js';
+import type { IndexStatus } from './genomics.js';
 
 /** What a File belongs to (spec 2.9): a Project holds no files. */
 export const FileParents = ['run', 'sample', 'appresult'] as const;
@@ -30,6 +31,9 @@ export interface FileRecord {
   storageKey: string | undefined;
   createdAt: string;
   modifiedAt: string;
+  /** VCF and BAM only (issue 7): where indexing stands, and why it failed. */
+  indexStatus?: IndexStatus | undefined;
+  indexMessage?: string | undefined;
 }
 
 export interface FilePart {

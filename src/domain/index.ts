@@ -13,3 +13,4 @@ export * from './properties.js';
 export * from './oauth.js';
 export * from './sharing.js';
 export * from './samplesheet-rules.js';
+export * from './genomics.js';

@@ -11,3 +11,8 @@ export * from './interop/index.js';
 export * from './samplesheet.js';
 export * from './bci.js';
 export * from './bgzf.js';
+export * from './bin-index.js';
+export * from './coverage.js';
+export * from './vcf-index.js';
+export * from './bam-index.js';
+export * from './vcf-records.js';

@@ -17,6 +17,8 @@ import { appResultRoutes } from './routes/appresults.routes.js';
 import { appSessionRoutes, appSessionV2Routes } from './routes/appsessions.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
+import { genomicsRoutes } from './routes/genomics.routes.js';
+import { htsgetRoutes } from './routes/htsget.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { propertyRoutes } from './routes/properties.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
@@ -187,6 +189,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(runRoutes, deps);
       await v1.register(genomeRoutes, deps);
       await v1.register(fileRoutes, deps);
+      await v1.register(genomicsRoutes, deps);
       await v1.register(propertyRoutes, deps);
       await v1.register(searchRoutes, deps);
       await v1.register(sharingRoutes, deps);
@@ -197,6 +200,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     { prefix: '/v1pre3' },
   );
   await app.register(appSessionV2Routes, { ...deps, prefix: '/v2' });
+  await app.register(htsgetRoutes, deps);
   await app.register(webRoutes, {
     ...deps,
     csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),

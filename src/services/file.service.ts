@@ -8,6 +8,7 @@ import {
   badRequest,
   fileBlobKey,
   filePath,
+  genomicKindOf,
   notFound,
   parseId,
   type AuditEvent,
@@ -33,6 +34,20 @@ export interface FileServiceOptions {
 
 const SIGNING_KEY_SETTING = 'url-signing-key';
 
+/** What other parts of the hub learn from uploads. */
+export interface FileEvents {
+  /**
+   * A file became complete (after its transaction committed). Genomic files arrive with
+   * `indexStatus: 'pending'`; the indexer takes them from here (issue 7). Must not throw.
+   */
+  onFileCompleted?(file: FileRecord): void;
+}
+
+/** Completion status fields: a VCF/BAM starts its indexing as `pending` in the same statement. */
+function indexingPatch(file: FileRecord): { indexStatus?: 'pending' } {
+  return genomicKindOf(file.name) ? { indexStatus: 'pending' } : {};
+}
+
 /** Upload, assembly, download and cleanup of files (spec 2.9, 4.8-4.10). */
 export class FileService {
   private signingKey: Buffer | undefined;
@@ -43,6 +58,7 @@ export class FileService {
     private readonly blobs: BlobStore,
     private readonly clock: Clock,
     readonly options: FileServiceOptions,
+    private readonly events: FileEvents = {},
   ) {}
 
   /**
@@ -85,19 +101,22 @@ export class FileService {
       const written = this.blobs.write(key, sums, { signal });
       await Promise.all([pipeline(body, sums, { signal }), written]);
       const { md5, sha256 } = sums.digests();
-      return await this.repos.transaction(async (tx) => {
+      const completed = await this.repos.transaction(async (tx) => {
         const done = await tx.files.transition(file.id, 'pending', {
           uploadStatus: 'complete',
           size: sums.bytes,
           md5,
           sha256: sha256!,
           storageKey: key,
+          ...indexingPatch(file),
         });
         if (!done) throw new AppError('Conflict', `File ${file.id} changed while it was uploaded`);
         await tx.files.addToParentSize(done, done.size);
         await tx.search.reindex('file', done.id); // search index (issue 5)
         return done;
       });
+      this.events.onFileCompleted?.(completed);
+      return completed;
     } catch (error) {
       body.resume();
       await this.blobs.delete([key]).catch(() => undefined);
@@ -277,6 +296,7 @@ export class FileService {
           md5,
           sha256: sha256!,
           storageKey: key,
+          ...indexingPatch(file),
         });
         if (!completed)
           throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
@@ -286,6 +306,7 @@ export class FileService {
         return completed;
       });
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
+      this.events.onFileCompleted?.(done);
       return done;
     } catch (error) {
       await this.repos.files
@@ -373,23 +394,18 @@ export class FileService {
     clientIp?: string,
   ): Promise<FileRecord> {
     const id = parseId(rawId, 'File');
-    const expected = this.sign(id, expires, await this.key());
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AppError(
-        'BASESPACE.FILES.SIGNATURE_INVALID',
-        'The signed URL is not valid (altered or not ours)',
-      );
-    }
-    if (!/^\d{1,12}$/.test(expires) || Number(expires) * 1000 < this.clock.now().getTime()) {
-      throw new AppError(
-        'BASESPACE.FILES.SIGNATURE_INVALID',
-        'The signed URL has expired: ask for a new one',
-      );
-    }
+    await this.verifySignature(`files/${id}/content`, expires, signature);
     const file = await this.repos.files.findById(id);
     if (!file || file.uploadStatus !== 'complete') throw notFound(`File id '${id}' doesn't exist`);
     await this.audit(file, 'file.download', { kind: 'signed-url' }, clientIp);
+    return file;
+  }
+
+  /** A complete file by id, for callers that checked a signature instead of a principal. */
+  async internalFile(rawId: string): Promise<FileRecord> {
+    const id = parseId(rawId, 'File');
+    const file = await this.repos.files.findById(id);
+    if (!file || file.uploadStatus !== 'complete') throw notFound(`File id '${id}' doesn't exist`);
     return file;
   }
 
@@ -430,7 +446,37 @@ export class FileService {
   }
 
   private sign(fileId: string, expires: string, key: Buffer): Buffer {
-    return createHmac('sha256', key).update(`files/${fileId}/content:${expires}`).digest();
+    return this.signWith(`files/${fileId}/content`, expires, key);
+  }
+
+  private signWith(subject: string, expires: string, key: Buffer): Buffer {
+    return createHmac('sha256', key).update(`${subject}:${expires}`).digest();
+  }
+
+  /**
+   * A signature over `subject` valid until `expires` (unix seconds), with the hub-wide key: for
+   * other self-authorising URLs of this hub (htsget data slices, issue 7).
+   */
+  async signature(subject: string, expires: string): Promise<string> {
+    return this.signWith(subject, expires, await this.key()).toString('base64url');
+  }
+
+  /** Throws `BASESPACE.FILES.SIGNATURE_INVALID` unless `signature` signs `subject` and is current. */
+  async verifySignature(subject: string, expires: string, signature: string): Promise<void> {
+    const expected = this.signWith(subject, expires, await this.key());
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError(
+        'BASESPACE.FILES.SIGNATURE_INVALID',
+        'The signed URL is not valid (altered or not ours)',
+      );
+    }
+    if (!/^\d{1,12}$/.test(expires) || Number(expires) * 1000 < this.clock.now().getTime()) {
+      throw new AppError(
+        'BASESPACE.FILES.SIGNATURE_INVALID',
+        'The signed URL has expired: ask for a new one',
+      );
+    }
   }
 
   /** The hub-wide URL-signing key: made once, kept in the database so every process shares it. */

@@ -5,6 +5,9 @@ import { AppSessionService } from './appsession.service.js';
 import { AuthService } from './auth.service.js';
 import { DemuxService } from './demux.service.js';
 import { FileService, type FileServiceOptions } from './file.service.js';
+import { GenomicsService } from './genomics/genomics.service.js';
+import { GenomicsIndexer } from './genomics/index-file.js';
+import { HtsgetService } from './genomics/htsget.service.js';
 import { GenomeService } from './genome.service.js';
 import { ProjectService } from './project.service.js';
 import { PropertyService } from './property.service.js';
@@ -28,6 +31,10 @@ export { AuthorizeError, formatUserCode, normalizeUserCode } from './oauth.servi
 export type { AuditSink, AuthorizeRequest, OAuthOptions, TokenRequest } from './oauth.service.js';
 export { FAILURE_RULES } from './failure-limiter.js';
 export type { FileServiceOptions } from './file.service.js';
+export type { CoverageAnswer, GenomicFile, VariantPage } from './genomics/genomics.service.js';
+export { MAX_VARIANT_PAGE } from './genomics/genomics.service.js';
+export { HtsgetError, HtsgetErrors, asHtsget } from './genomics/htsget.service.js';
+export type { HtsgetRequest, HtsgetTicket } from './genomics/htsget.service.js';
 export type { PropertyView, ReferencedObject, ResolvedRef } from './property.service.js';
 export type { NewAppResultInput } from './appresult.service.js';
 export type { NewSampleInput } from './sample.service.js';
@@ -55,6 +62,10 @@ export interface Services {
   web: WebAuthService;
   sharing: SharingService;
   demux: DemuxService;
+  genomics: GenomicsService;
+  htsget: HtsgetService;
+  /** Indexes VCF/BAM uploads in the background (issue 7); stop it before closing the database. */
+  indexer: GenomicsIndexer;
 }
 
 /** Lifetimes of OAuth grants and browser sessions, and where audit events go. */
@@ -91,7 +102,12 @@ function auditLogSink(repos: Repositories): AuditSink {
 export function createServices(
   repos: Repositories,
   clock: Clock,
-  storage: { blobs: BlobStore; files: FileServiceOptions },
+  storage: {
+    blobs: BlobStore;
+    files: FileServiceOptions;
+    /** Where background work reports what went wrong (the server's logger). */
+    log?: (message: string, error?: unknown) => void;
+  },
   authOptions: AuthOptions = {},
   queue: JobQueue = noQueue,
 ): Services {
@@ -103,6 +119,11 @@ export function createServices(
       : { 'token-ip': authOptions.tokenFailuresPerIp },
   );
   const auth = new AuthService(repos, clock, limiter);
+  const indexer = new GenomicsIndexer(repos, storage.blobs, storage.log);
+  const files = new FileService(repos, access, storage.blobs, clock, storage.files, {
+    onFileCompleted: indexer.onFileCompleted,
+  });
+  const genomics = new GenomicsService(access, storage.blobs);
   return {
     auth,
     oauth: new OAuthService(
@@ -127,7 +148,10 @@ export function createServices(
     samples: new SampleService(repos, access),
     runs: new RunService(repos, access, storage.blobs, clock),
     genomes: new GenomeService(repos),
-    files: new FileService(repos, access, storage.blobs, clock, storage.files),
+    files,
+    genomics,
+    htsget: new HtsgetService(access, genomics, files, storage.blobs, clock),
+    indexer,
     properties: new PropertyService(repos, access),
     search: new SearchService(repos, access),
     sharing: new SharingService(repos, access, auth),

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/services/index.js';
+import { readFileSync } from 'node:fs';
 import { backends } from '../support/backends.js';
+import { fixture } from '../support/genomics.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 
 /**
@@ -86,6 +88,9 @@ interface Ctx {
     appResult: string;
     appSession: string;
     file: string;
+    /** An indexed VCF (contigA) and BAM (ctgA) of the project (issue 7). */
+    vcf: string;
+    bam: string;
     run: string;
     users: Record<'owner' | 'writer' | 'reader' | 'stranger', string>;
   };
@@ -246,6 +251,56 @@ function propertyEntries(): Record<string, Entry> {
       },
     };
   }
+  return out;
+}
+
+/** Variants and coverage (issue 7) read file contents: `read`, as downloads. */
+function genomicsEntries(): Record<string, Entry> {
+  const out: Record<string, Entry> = {};
+  for (const [route, url] of [
+    ['/v1pre3/variantset/:id', (c: Ctx) => `/v1pre3/variantset/${c.ids.vcf}`],
+    ['/v1pre3/files/:id/variants', (c: Ctx) => `/v1pre3/files/${c.ids.vcf}/variants`],
+    [
+      '/v1pre3/variantset/:id/variants/:chrom',
+      (c: Ctx) => `/v1pre3/variantset/${c.ids.vcf}/variants/contigA`,
+    ],
+    [
+      '/v1pre3/files/:id/variants/:chrom',
+      (c: Ctx) => `/v1pre3/files/${c.ids.vcf}/variants/contigA`,
+    ],
+    ['/v1pre3/coverage/:id/:chrom', (c: Ctx) => `/v1pre3/coverage/${c.ids.bam}/ctgA`],
+    ['/v1pre3/files/:id/coverage/:chrom', (c: Ctx) => `/v1pre3/files/${c.ids.bam}/coverage/ctgA`],
+    ['/v1pre3/coverage/:id/:chrom/meta', (c: Ctx) => `/v1pre3/coverage/${c.ids.bam}/ctgA/meta`],
+    [
+      '/v1pre3/files/:id/coverage/:chrom/meta',
+      (c: Ctx) => `/v1pre3/files/${c.ids.bam}/coverage/ctgA/meta`,
+    ],
+  ] as const) {
+    out[`GET ${route}`] = { expect: CONTENT_P, prepare: (c) => ({ url: url(c) }) };
+  }
+  // htsget (errors in its own shape; the same statuses).
+  for (const [datatype, idOf] of [
+    ['reads', (c: Ctx) => c.ids.bam],
+    ['variants', (c: Ctx) => c.ids.vcf],
+  ] as const) {
+    out[`GET /htsget/${datatype}/:id`] = {
+      expect: CONTENT_P,
+      prepare: (c) => ({ url: `/htsget/${datatype}/${idOf(c)}` }),
+    };
+    out[`POST /htsget/${datatype}/:id`] = {
+      expect: CONTENT_P,
+      prepare: (c) => ({ url: `/htsget/${datatype}/${idOf(c)}`, body: {} }),
+    };
+    out[`GET /htsget/${datatype}/service-info`] = {
+      expect: PUBLIC,
+      prepare: () => ({ url: `/htsget/${datatype}/service-info` }),
+    };
+  }
+  // Ticket bytes: a signed URL; without its signature a token alone is not enough.
+  out['GET /htsget/data/:id'] = {
+    expect: profile(403, 403, 403, 403, 403, 403),
+    prepare: (c) => ({ url: `/htsget/data/${c.ids.bam}` }),
+  };
   return out;
 }
 
@@ -559,7 +614,11 @@ const ENTRIES: Record<string, Entry> = {
     expect: READ_P,
     prepare: (c) => ({ url: `/v1pre3/appresults/${c.ids.appResult}/files` }),
     check: (c, _a, body) => {
-      expect(body.Response.Items.map((f: { Id: string }) => f.Id)).toEqual([c.ids.file]);
+      expect(body.Response.Items.map((f: { Id: string }) => f.Id)).toEqual([
+        c.ids.file,
+        c.ids.vcf,
+        c.ids.bam,
+      ]);
     },
   },
   'POST /v1pre3/samples/:id/files': {
@@ -584,6 +643,7 @@ const ENTRIES: Record<string, Entry> = {
     expect: CONTENT_P,
     prepare: (c) => ({ url: `/v1pre3/files/${c.ids.file}/content` }),
   },
+  ...genomicsEntries(),
   'GET /v1pre3/files/:id/parts': {
     expect: PENDING_READ,
     prepare: async (c) => ({ url: `/v1pre3/files/${await pendingUpload(c)}/parts` }),
@@ -662,6 +722,21 @@ describe.each(backends())('authorization matrix on $kind', (backend) => {
     );
     expect(res.status).toBe(200);
     ctx.ids.file = ((await res.json()) as any).Response.Id;
+    for (const [key, name] of [
+      ['vcf', 'volvox.test.vcf.gz'],
+      ['bam', 'volvox-sorted.bam'],
+    ] as const) {
+      const up = await fetch(
+        `${hub.url}/v1pre3/appresults/${ctx.ids.appResult}/files?name=${name}`,
+        {
+          method: 'POST',
+          headers: { 'x-access-token': owner.token },
+          body: readFileSync(fixture(name)),
+        },
+      );
+      ctx.ids[key] = ((await up.json()) as any).Response.Id;
+    }
+    await sv.indexer.idle();
     const run = await hub.createRun(owner.user, { name: 'matrix-r', experimentName: 'matrix-r' });
     await hub.createRun(owner.user, { name: 'matrix-r2', experimentName: 'matrix-r2' });
     ctx.ids.run = run.id;

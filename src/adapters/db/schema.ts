@@ -145,6 +145,8 @@ export interface FilesTable {
   storage_key: string | null;
   created_at: string;
   modified_at: string;
+  index_status: string | null;
+  index_message: string | null;
 }
 
 export interface FilePartsTable {

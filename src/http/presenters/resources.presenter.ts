@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
+  API_VERSION,
+  genomicKindOf,
   applicationById,
   formatBaseSpaceDate as date,
   href,
@@ -291,7 +293,24 @@ export const file = (f: FileRecord) => ({
   ...(f.multipart && f.uploadStatus !== 'complete' && { HrefParts: href('file', f.id, 'parts') }),
   ...(f.md5 && { ETag: f.md5 }),
   ...(f.sha256 && { Sha256: f.sha256 }),
+  ...genomicHrefs(f),
 });
+
+/**
+ * VCF/BAM files (issue 7): `HrefVariants`/`HrefCoverage` only once indexing is ready (spec 2.9:
+ * absent when BaseSpace failed to index the file), and the indexing state as an extension.
+ */
+function genomicHrefs(f: FileRecord) {
+  if (f.indexStatus === undefined) return {};
+  const kind = genomicKindOf(f.name);
+  const ready = f.indexStatus === 'ready';
+  return {
+    ...(ready && kind === 'vcf' && { HrefVariants: `${API_VERSION}/variantset/${f.id}` }),
+    ...(ready && kind === 'bam' && { HrefCoverage: `${API_VERSION}/coverage/${f.id}` }),
+    IndexStatus: f.indexStatus,
+    ...(f.indexMessage && { IndexMessage: f.indexMessage }),
+  };
+}
 
 export const filePart = (p: FilePart) => ({
   Number: p.number,

@@ -237,6 +237,14 @@ export const File = Type.Object({
   HrefParts: opt(Href),
   ETag: opt(Type.String({ description: 'MD5 of the content, hex (seqhub extension)' })),
   Sha256: opt(Type.String({ description: 'SHA-256 of the content, hex (seqhub extension)' })),
+  HrefVariants: opt(Href),
+  HrefCoverage: opt(Href),
+  IndexStatus: opt(
+    Type.String({
+      description: 'VCF/BAM only: pending | ready | failed (seqhub extension, issue 7)',
+    }),
+  ),
+  IndexMessage: opt(Type.String({ description: 'Why indexing failed (seqhub extension)' })),
   Properties: opt(PropertyContainer),
 });
 

@@ -12,6 +12,7 @@ import { runsMigration } from './0009-runs.js';
 import { searchVisibilityMigration } from './0010-search-visibility.js';
 import { jobsMigration } from './0011-jobs.js';
 import { searchWordsMigration } from './0012-search-words.js';
+import { genomicsMigration } from './0013-genomics.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -28,5 +29,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0010-search-visibility': searchVisibilityMigration,
     '0011-jobs': jobsMigration(kind),
     '0012-search-words': searchWordsMigration(kind),
+    '0013-genomics': genomicsMigration,
   };
 }

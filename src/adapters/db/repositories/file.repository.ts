@@ -3,6 +3,7 @@ import type {
   FileParent,
   FilePart,
   FileRecord,
+  IndexStatus,
   Page,
   PageRequest,
   UploadStatus,
@@ -125,6 +126,7 @@ export class KyselyFileRepository implements FileRepository {
       md5?: string;
       sha256?: string;
       storageKey?: string;
+      indexStatus?: IndexStatus;
     },
   ): Promise<FileRecord | undefined> {
     const row = await this.db
@@ -136,6 +138,7 @@ export class KyselyFileRepository implements FileRepository {
         ...(patch.md5 !== undefined && { md5: patch.md5 }),
         ...(patch.sha256 !== undefined && { sha256: patch.sha256 }),
         ...(patch.storageKey !== undefined && { storage_key: patch.storageKey }),
+        ...(patch.indexStatus !== undefined && { index_status: patch.indexStatus }),
       })
       .where('id', '=', id)
       .where('upload_status', '=', from)
@@ -232,6 +235,33 @@ export class KyselyFileRepository implements FileRepository {
     return rows.map(mapFile);
   }
 
+  async setIndexStatus(
+    id: string,
+    status: IndexStatus,
+    message: string | undefined,
+    from?: IndexStatus,
+  ): Promise<boolean> {
+    let q = this.db
+      .updateTable('files')
+      .set({ index_status: status, index_message: message ?? null })
+      .where('id', '=', id);
+    if (from !== undefined) q = q.where('index_status', '=', from);
+    const result = await q.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async listIndexPending(limit: number): Promise<FileRecord[]> {
+    const rows = await this.db
+      .selectFrom('files')
+      .selectAll()
+      .where('index_status', '=', 'pending')
+      .where('upload_status', '=', 'complete')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(mapFile);
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('files').where('id', '=', id).execute();
   }
@@ -283,5 +313,9 @@ function mapFile(r: FileRow): FileRecord {
     storageKey: optStr(r.storage_key),
     createdAt: r.created_at,
     modifiedAt: r.modified_at,
+    ...(r.index_status !== null && {
+      indexStatus: r.index_status as IndexStatus,
+      indexMessage: optStr(r.index_message),
+    }),
   };
 }

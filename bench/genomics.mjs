@@ -1,0 +1,227 @@
+// Genomic queries (issue 7): a generated coordinate-sorted BAM of BENCH_READS reads (default
+// 1,000,000) and a VCF of BENCH_RECORDS records (default 1,000,000), uploaded to a real hub on
+// local storage (in this process, from ../dist). Measures:
+//  - indexing: upload complete -> IndexStatus ready, against `samtools index` + `samtools depth -a`
+//    (BAM) and `bgzip` + `tabix -p vcf` (VCF) on the same files, in the same run;
+//  - 1,000 random region queries through the hub, 16 concurrent, coverage at random zooms and
+//    variant regions of up to 1,000 records, against `samtools depth -r` and `tabix` for the same
+//    regions (each a process, one after another).
+// Needs samtools, tabix (bgzip) on PATH. Run: `BENCH=genomics npm run bench`.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  createWriteStream,
+} from 'node:fs';
+import os from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const { startServer } = await import(join(root, 'dist/app/server.js'));
+const { loadConfig } = await import(join(root, 'dist/config/index.js'));
+
+const READS = Number(process.env.BENCH_READS ?? 1_000_000);
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
+const CONCURRENCY = 16;
+const READ_LEN = 100;
+const CHROM_LEN = 50_000_000;
+const log = (line) => process.stdout.write(`${line}\n`);
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (x) => `${x.toFixed(1)} ms`;
+
+const dir = mkdtempSync(join(os.tmpdir(), 'seqhub-bench-genomics-'));
+let server;
+try {
+  // --- data ---------------------------------------------------------------------------------
+  let rng = 12345;
+  const rand = () => (rng = (rng * 48271) % 2147483647) / 2147483647;
+  const sam = join(dir, 'reads.sam');
+  const out = createWriteStream(sam);
+  out.write(`@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:${CHROM_LEN}\n`);
+  const seq = 'ACGT'.repeat(READ_LEN / 4);
+  const qual = 'I'.repeat(READ_LEN);
+  const starts = Array.from(
+    { length: READS },
+    () => 1 + Math.floor(rand() * (CHROM_LEN - READ_LEN)),
+  );
+  starts.sort((a, b) => a - b);
+  for (let i = 0; i < READS; i++) {
+    const cigar = i % 10 === 0 ? '40M5D60M' : i % 7 === 0 ? '30M2I68M' : `${READ_LEN}M`;
+    const flag = i % 50 === 0 ? 1024 : 0;
+    if (!out.write(`r${i}\t${flag}\tchr1\t${starts[i]}\t60\t${cigar}\t*\t0\t0\t${seq}\t${qual}\n`))
+      await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise((r) => out.end(r));
+  const bam = join(dir, 'reads.bam');
+  execFileSync('samtools', ['view', '-b', '-o', bam, sam]);
+  rmSync(sam);
+  const vcfText = join(dir, 'calls.vcf');
+  const vout = createWriteStream(vcfText);
+  vout.write(
+    `##fileformat=VCFv4.2\n##contig=<ID=chr1,length=${CHROM_LEN}>\n##INFO=<ID=DP,Number=1,Type=Integer,Description="Depth">\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n`,
+  );
+  const step = Math.floor(CHROM_LEN / RECORDS);
+  for (let i = 0; i < RECORDS; i++) {
+    const pos = 1 + i * step + Math.floor(rand() * (step - 1));
+    if (!vout.write(`chr1\t${pos}\trs${i}\tA\tG\t50\tPASS\tDP=${i % 90}\tGT\t0/1\n`))
+      await new Promise((r) => vout.once('drain', r));
+  }
+  await new Promise((r) => vout.end(r));
+  log(`genomics bench: ${READS} reads, ${RECORDS} VCF records on chr1 (${CHROM_LEN} bp)`);
+
+  // --- reference tools: indexing ------------------------------------------------------------
+  const time = (cmd, args, opts = {}) => {
+    const t = performance.now();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], ...opts });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed`);
+    return performance.now() - t;
+  };
+  const refBam = join(dir, 'ref.bam');
+  execFileSync('cp', [bam, refBam]);
+  const tIndex = time('samtools', ['index', refBam]);
+  const tDepth = time('sh', ['-c', `samtools depth -a ${refBam} > /dev/null`]);
+  const refVcf = join(dir, 'ref.vcf.gz');
+  const tBgzip = time('sh', ['-c', `bgzip -c ${vcfText} > ${refVcf}`]);
+  const tTabix = time('tabix', ['-p', 'vcf', refVcf]);
+
+  // --- the hub --------------------------------------------------------------------------------
+  const dataDir = join(dir, 'hub');
+  const config = loadConfig({
+    env: { SEQHUB_LOG_LEVEL: 'silent', SEQHUB_MAX_SINGLE_PART_BYTES: String(4 * 1024 ** 3) },
+    flags: { host: '127.0.0.1', port: '0', dataDir },
+    cwd: dir,
+  });
+  server = await startServer(config);
+  const token = server.adminToken;
+  const api = (path, init = {}) =>
+    fetch(`${server.url}/v1pre3/${path}`, {
+      ...init,
+      headers: {
+        'x-access-token': token,
+        'Content-Type': 'application/json',
+        ...(init.headers ?? {}),
+      },
+    });
+  const project = (
+    await (
+      await api('projects', { method: 'POST', body: JSON.stringify({ Name: 'bench' }) })
+    ).json()
+  ).Response;
+  const result = (
+    await (
+      await api(`projects/${project.Id}/appresults`, {
+        method: 'POST',
+        body: JSON.stringify({ Name: 'r' }),
+      })
+    ).json()
+  ).Response;
+  const indexTime = async (name, bytes) => {
+    const res = await api(`appresults/${result.Id}/files?name=${name}`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
+    const file = (await res.json()).Response;
+    const t = performance.now();
+    await server.hub.services.indexer.idle();
+    const now = (await (await api(`files/${file.Id}`)).json()).Response;
+    if (now.IndexStatus !== 'ready')
+      throw new Error(`${name}: ${now.IndexStatus} ${now.IndexMessage}`);
+    return { id: file.Id, ms: performance.now() - t };
+  };
+  const bamUp = await indexTime('reads.bam', readFileSync(bam));
+  const vcfUp = await indexTime('calls.vcf', readFileSync(vcfText));
+  log(
+    `indexing BAM: hub ${ms(bamUp.ms)} vs samtools index + depth -a ${ms(tIndex + tDepth)} (${(bamUp.ms / (tIndex + tDepth)).toFixed(2)}x; target <= 2x)`,
+  );
+  log(
+    `indexing plain VCF: hub ${ms(vcfUp.ms)} vs bgzip + tabix -p vcf ${ms(tBgzip + tTabix)} (${(vcfUp.ms / (tBgzip + tTabix)).toFixed(2)}x; target <= 2x)`,
+  );
+
+  // --- queries ----------------------------------------------------------------------------------
+  const coverageQueries = Array.from({ length: QUERIES }, () => {
+    const zoom = Math.floor(rand() * 8);
+    const span = 128 * 2 ** zoom * (1 + Math.floor(rand() * 999));
+    const s = 1 + Math.floor(rand() * (CHROM_LEN - span));
+    return { s, e: s + span - 1, zoom };
+  });
+  const variantQueries = Array.from({ length: QUERIES }, () => {
+    // Records are ~1 per `step` bases: spans of up to 1,000 records.
+    const span = step * (1 + Math.floor(rand() * 999));
+    const s = 1 + Math.floor(rand() * (CHROM_LEN - span));
+    return { s, e: s + span - 1 };
+  });
+  const run = async (paths) => {
+    const lat = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < paths.length) {
+          const p = paths[next++];
+          const t = performance.now();
+          const res = await api(p);
+          await res.arrayBuffer();
+          if (res.status !== 200 && res.status !== 404) throw new Error(`${p}: ${res.status}`);
+          lat.push(performance.now() - t);
+        }
+      }),
+    );
+    return lat;
+  };
+  const cov = await run(
+    coverageQueries.map(
+      (q) => `coverage/${bamUp.id}/chr1?StartPos=${q.s}&EndPos=${q.e}&zoomLevel=${q.zoom}`,
+    ),
+  );
+  const vars = await run(
+    variantQueries.map(
+      (q) => `variantset/${vcfUp.id}/variants/chr1?StartPos=${q.s}&EndPos=${q.e}&Limit=1000`,
+    ),
+  );
+  const refCov = coverageQueries
+    .slice(0, 100)
+    .map((q) =>
+      time('sh', ['-c', `samtools depth -a -r chr1:${q.s}-${q.e} ${refBam} > /dev/null`]),
+    );
+  const refVar = variantQueries
+    .slice(0, 100)
+    .map((q) => time('sh', ['-c', `tabix ${refVcf} chr1:${q.s}-${q.e} > /dev/null`]));
+  log(
+    `coverage queries (16 concurrent): p50 ${ms(pct(cov, 50))}, p99 ${ms(pct(cov, 99))} (target p99 < 10 ms); samtools depth -a -r (one process each, 100 of them): p50 ${ms(pct(refCov, 50))}, p99 ${ms(pct(refCov, 99))}`,
+  );
+  log(
+    `variant queries <= 1,000 records (16 concurrent): p50 ${ms(pct(vars, 50))}, p99 ${ms(pct(vars, 99))} (target p99 < 20 ms); tabix (one process each, 100 of them): p50 ${ms(pct(refVar, 50))}, p99 ${ms(pct(refVar, 99))}`,
+  );
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(
+    join(here, 'results', 'genomics.json'),
+    `${JSON.stringify(
+      {
+        reads: READS,
+        records: RECORDS,
+        indexing: {
+          bamMs: bamUp.ms,
+          samtoolsMs: tIndex + tDepth,
+          vcfMs: vcfUp.ms,
+          htslibVcfMs: tBgzip + tTabix,
+        },
+        coverage: { p50: pct(cov, 50), p99: pct(cov, 99), samtoolsP50: pct(refCov, 50) },
+        variants: { p50: pct(vars, 50), p99: pct(vars, 99), tabixP50: pct(refVar, 50) },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+}

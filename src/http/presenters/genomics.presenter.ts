@@ -1,0 +1,33 @@
+import type { VcfHeaderInfo, VcfRecord } from '../../formats/index.js';
+import { API_VERSION } from '../../domain/index.js';
+import type { CoverageAnswer } from '../../services/index.js';
+
+export const variantHeader = (fileId: string, h: VcfHeaderInfo) => ({
+  Id: fileId,
+  Href: `${API_VERSION}/variantset/${fileId}`,
+  Metadata: h.metadata,
+  Samples: Object.fromEntries(h.samples.map((s) => [s, s])),
+  Legends: h.legends,
+});
+
+export const variant = (v: VcfRecord) => ({
+  CHROM: v.chrom,
+  POS: v.pos,
+  ID: v.ids,
+  REF: v.ref,
+  ALT: v.alt,
+  ...(v.qual !== undefined && { QUAL: v.qual }),
+  FILTER: v.filter,
+  INFO: v.info,
+  SampleFormat: v.samples,
+});
+
+export const coverage = (fileId: string, c: CoverageAnswer) => ({
+  Id: fileId,
+  Chrom: c.chrom,
+  StartPos: c.startPos,
+  EndPos: c.endPos,
+  BucketSize: c.bucketSize,
+  ZoomLevel: c.zoomLevel,
+  MeanCoverage: c.meanCoverage,
+});

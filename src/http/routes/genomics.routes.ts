@@ -1,0 +1,158 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import * as present from '../presenters/genomics.presenter.js';
+import { Envelope, IdParams, ListEnvelope, errorResponses } from '../schemas/common.schema.js';
+import {
+  Coverage,
+  CoverageMeta,
+  CoverageQuery,
+  HeaderQuery,
+  RegionParams,
+  Variant,
+  VariantHeader,
+  VariantQuery,
+} from '../schemas/genomics.schema.js';
+import type { RouteDeps } from './deps.js';
+import { ok, okList } from './reply.js';
+import { DEFAULT_LIMIT } from '../../domain/index.js';
+import { MAX_VARIANT_PAGE } from '../../services/index.js';
+
+const TextBody = Type.String({ description: 'VCF text (Format=vcf)' });
+
+/**
+ * Variants and coverage of indexed VCF/BAM files (spec 3.9, 3.10, 4.11, 4.12): canonical
+ * `variantset/{id}` and `coverage/{id}` paths, and the `files/{id}/variants|coverage` aliases.
+ */
+export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, { services }) => {
+  const tags = ['Genomics'];
+  const g = () => services.genomics;
+
+  for (const path of ['/variantset/:id', '/files/:id/variants']) {
+    app.get(
+      path,
+      {
+        schema: {
+          tags,
+          summary: 'VCF header: metadata, INFO/FORMAT/FILTER/contig legends, samples',
+          params: IdParams,
+          querystring: HeaderQuery,
+          response: { 200: Envelope(VariantHeader), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const set = await g().variantSet(request.principal, request.params.id);
+        if (request.query.Format === 'vcf') {
+          return reply.type('text/plain; charset=utf-8').send(set.manifest.header);
+        }
+        return ok(present.variantHeader(set.file.id, set.info));
+      },
+    );
+  }
+
+  for (const path of ['/variantset/:id/variants/:chrom', '/files/:id/variants/:chrom']) {
+    app.get(
+      path,
+      {
+        schema: {
+          tags,
+          summary:
+            'Records overlapping StartPos..EndPos (1-based, inclusive), paged (at most 1000); 404 when none',
+          params: RegionParams,
+          querystring: VariantQuery,
+          response: { 200: Type.Union([ListEnvelope(Variant), TextBody]), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const page = {
+          offset: q.Offset ?? 0,
+          limit: Math.min(q.Limit ?? DEFAULT_LIMIT, MAX_VARIANT_PAGE),
+          descending: q.SortDir === 'Desc',
+        };
+        const result = await g().variants(
+          request.principal,
+          request.params.id,
+          request.params.chrom,
+          q.StartPos,
+          q.EndPos,
+          page,
+        );
+        if (q.Format === 'vcf') {
+          return reply
+            .type('text/plain; charset=utf-8')
+            .send(result.lines.map((l) => `${l}\n`).join(''));
+        }
+        return okList(
+          { items: g().records(result, result.lines), totalCount: result.totalCount },
+          {
+            offset: page.offset,
+            limit: page.limit,
+            sortBy: 'Position',
+            sortDir: page.descending ? 'Desc' : 'Asc',
+          },
+          present.variant,
+        );
+      },
+    );
+  }
+
+  for (const path of ['/coverage/:id/:chrom', '/files/:id/coverage/:chrom']) {
+    app.get(
+      path,
+      {
+        schema: {
+          tags,
+          summary:
+            'Mean depth per bucket over StartPos..EndPos (1-based, inclusive), widened to whole buckets',
+          params: RegionParams,
+          querystring: CoverageQuery,
+          response: { 200: Envelope(Coverage), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const q = request.query;
+        const answer = await g().coverage(
+          request.principal,
+          request.params.id,
+          request.params.chrom,
+          {
+            startPos: q.StartPos,
+            endPos: q.EndPos,
+            zoomLevel: q.zoomLevel,
+            bucketSize: q.BucketSize,
+          },
+        );
+        return ok(present.coverage(request.params.id, answer));
+      },
+    );
+  }
+
+  for (const path of ['/coverage/:id/:chrom/meta', '/files/:id/coverage/:chrom/meta']) {
+    app.get(
+      path,
+      {
+        schema: {
+          tags,
+          summary: 'Highest per-base depth on the chromosome and the smallest bucket',
+          params: RegionParams,
+          response: { 200: Envelope(CoverageMeta), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const m = await g().coverageMeta(
+          request.principal,
+          request.params.id,
+          request.params.chrom,
+        );
+        return ok({
+          Id: request.params.id,
+          Chrom: m.name,
+          MaxCoverage: m.maxCoverage,
+          CoverageGranularity: m.granularity,
+          Length: m.length,
+          BucketSizes: m.levels.map((l) => l.bucketSize),
+        });
+      },
+    );
+  }
+};

@@ -1,0 +1,333 @@
+import { TabixIndexedFile } from '@gmod/tabix';
+import {
+  AppError,
+  COVERAGE_ZOOM,
+  genomicKindOf,
+  genomicsKey,
+  parseRegion,
+  requireKind,
+  resolveContig,
+  type ContigCoverage,
+  type FileRecord,
+  type GenomicKind,
+  type GenomicsManifest,
+} from '../../domain/index.js';
+import {
+  parseVcfHeader,
+  parseVcfRecord,
+  type VcfHeaderInfo,
+  type VcfRecord,
+} from '../../formats/index.js';
+import type { BlobStore } from '../../ports.js';
+import type { AccessService } from '../access.service.js';
+import type { Principal } from '../principal.js';
+import { BlobFilehandle, readBlob, readBlobRange } from './blob-filehandle.js';
+
+/** Variant records per page (spec 4.11: at most 1000; IGV asks 1024, so larger limits clamp). */
+export const MAX_VARIANT_PAGE = 1000;
+/**
+ * Compressed bytes one variant query may read: a whole chromosome of a deep cohort VCF would
+ * otherwise hold a request for seconds; 16 MiB is about 150,000 typical records.
+ */
+export const MAX_REGION_BYTES = 16 * 1024 * 1024;
+/** Coverage buckets one response may carry; beyond it the caller picks a coarser zoom. */
+export const MAX_COVERAGE_BUCKETS = 100_000;
+/** Without a zoom, the finest level that answers the region in at most this many buckets. */
+export const DEFAULT_COVERAGE_BUCKETS = 1000;
+
+/**
+ * Parsed manifests and tabix readers kept per file. Files are immutable once complete and their
+ * index never changes once ready, so entries never go stale; the bound keeps memory flat.
+ */
+const CACHE_ENTRIES = 256;
+
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+export interface GenomicFile {
+  file: FileRecord;
+  manifest: GenomicsManifest;
+}
+
+export interface VariantPage {
+  chrom: string;
+  lines: string[];
+  totalCount: number;
+}
+
+export interface CoverageAnswer {
+  chrom: string;
+  /** 1-based inclusive, widened to whole buckets (clamped to the chromosome's end). */
+  startPos: number;
+  endPos: number;
+  bucketSize: number;
+  zoomLevel: number;
+  meanCoverage: number[];
+}
+
+/** Region queries over indexed VCF and BAM files (spec 4.11, 4.12); read-only. */
+export class GenomicsService {
+  private readonly manifests = new Lru<GenomicsManifest>(CACHE_ENTRIES);
+  private readonly tabix = new Lru<TabixIndexedFile>(CACHE_ENTRIES);
+  private readonly headers = new Lru<VcfHeaderInfo>(CACHE_ENTRIES);
+
+  constructor(
+    private readonly access: AccessService,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  /**
+   * The file with its manifest, once the caller may read it (`read` access, as downloads) and
+   * its index is ready; a file still indexing or whose indexing failed is a 409 saying so.
+   */
+  async ready(principal: Principal, fileId: string, kind: GenomicKind): Promise<GenomicFile> {
+    const file = await this.access.file(principal, fileId, 'read');
+    requireKind(kind, genomicKindOf(file.name), file.id);
+    return { file, manifest: await this.manifestOf(file) };
+  }
+
+  /** Same as {@link ready} for either kind (htsget, which names the kind in its path). */
+  async manifestOf(file: FileRecord): Promise<GenomicsManifest> {
+    if (file.indexStatus === 'failed') {
+      throw new AppError(
+        'BASESPACE.GENOMICS.NOT_INDEXED',
+        `File ${file.id} could not be indexed: ${file.indexMessage ?? 'unknown reason'}`,
+      );
+    }
+    if (file.indexStatus !== 'ready') {
+      throw new AppError(
+        'BASESPACE.GENOMICS.NOT_INDEXED',
+        `File ${file.id} is still being indexed: try again shortly`,
+      );
+    }
+    const cached = this.manifests.get(file.id);
+    if (cached) return cached;
+    const manifest = JSON.parse(
+      (await readBlob(this.blobs, genomicsKey(file.id, 'manifest.json'))).toString('utf8'),
+    ) as GenomicsManifest;
+    this.manifests.set(file.id, manifest);
+    return manifest;
+  }
+
+  /** `variantset/{id}` (spec 4.11): the VCF header's metadata, legends and samples. */
+  async variantSet(
+    principal: Principal,
+    fileId: string,
+  ): Promise<GenomicFile & { info: VcfHeaderInfo }> {
+    const g = await this.ready(principal, fileId, 'vcf');
+    return { ...g, info: this.headerOf(g) };
+  }
+
+  private headerOf(g: GenomicFile): VcfHeaderInfo {
+    let h = this.headers.get(g.file.id);
+    if (!h) {
+      h = parseVcfHeader(g.manifest.header);
+      this.headers.set(g.file.id, h);
+    }
+    return h;
+  }
+
+  /** The page's lines as records (values as the file writes them). */
+  records(g: GenomicFile, lines: readonly string[]): VcfRecord[] {
+    const samples = this.headerOf(g).samples;
+    return lines.map((l) => parseVcfRecord(l, samples));
+  }
+
+  /** The file's name for a requested chromosome (with or without `chr`), or a 404. */
+  contig(manifest: GenomicsManifest, requested: string, fileId: string) {
+    const name = resolveContig(
+      requested,
+      manifest.contigs.map((c) => c.name),
+    );
+    if (name === undefined) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.NOT_FOUND',
+        `File ${fileId} has no chromosome '${requested.slice(0, 64)}'`,
+      );
+    }
+    return manifest.contigs.find((c) => c.name === name)!;
+  }
+
+  private tabixOf(fileId: string, m: GenomicsManifest): TabixIndexedFile {
+    let t = this.tabix.get(fileId);
+    if (!t) {
+      t = new TabixIndexedFile({
+        filehandle: new BlobFilehandle(this.blobs, m.dataKey, m.dataSize),
+        tbiFilehandle: new BlobFilehandle(this.blobs, m.indexKey, Number.MAX_SAFE_INTEGER),
+      });
+      this.tabix.set(fileId, t);
+    }
+    return t;
+  }
+
+  /**
+   * The VCF lines of the records overlapping the region (as `tabix`/`bcftools view -r`), one
+   * page of them in position order (or reversed), with the total count. Positions are the API's
+   * 1-based inclusive `StartPos`/`EndPos`.
+   */
+  async variants(
+    principal: Principal,
+    fileId: string,
+    chrom: string,
+    startPos: string | undefined,
+    endPos: string | undefined,
+    page: { offset: number; limit: number; descending: boolean },
+  ): Promise<VariantPage & GenomicFile> {
+    const g = await this.ready(principal, fileId, 'vcf');
+    const contig = this.contig(g.manifest, chrom, g.file.id);
+    const region = parseRegion(startPos, endPos, contig.length);
+    const tabix = this.tabixOf(g.file.id, g.manifest);
+    const names = await tabix.getReferenceSequenceNames();
+    if (!names.includes(contig.name)) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.NOT_FOUND',
+        `No variants on ${contig.name} in file ${g.file.id}`,
+      );
+    }
+    const bytes = await tabix.bytesForRegions([{ refName: contig.name, ...region }]);
+    if (bytes > MAX_REGION_BYTES) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.REGION_TOO_LARGE',
+        `The region holds about ${bytes} compressed bytes of records, over the ${MAX_REGION_BYTES} one query reads: ask for a smaller region`,
+      );
+    }
+    const limit = Math.min(page.limit, MAX_VARIANT_PAGE);
+    const all: string[] = [];
+    let total = 0;
+    await tabix.getLines(contig.name, region.start, region.end, (line) => {
+      if (page.descending) all.push(line);
+      else if (total >= page.offset && total < page.offset + limit) all.push(line);
+      total++;
+    });
+    if (total === 0) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.NOT_FOUND',
+        `No variants in ${contig.name}:${region.start + 1}-${region.end} of file ${g.file.id}`,
+      );
+    }
+    const lines = page.descending ? all.reverse().slice(page.offset, page.offset + limit) : all;
+    return { ...g, chrom: contig.name, lines, totalCount: total };
+  }
+
+  /** `coverage/{id}/{chrom}/meta` (spec 4.12). */
+  async coverageMeta(
+    principal: Principal,
+    fileId: string,
+    chrom: string,
+  ): Promise<ContigCoverage & { granularity: number }> {
+    const g = await this.ready(principal, fileId, 'bam');
+    const c = this.coverageOf(g, chrom);
+    return { ...c, granularity: c.levels[0]!.bucketSize };
+  }
+
+  private coverageOf(g: GenomicFile, chrom: string): ContigCoverage {
+    const contig = this.contig(g.manifest, chrom, g.file.id);
+    const c = g.manifest.coverage?.find((x) => x.name === contig.name);
+    if (!c) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.NOT_FOUND',
+        `No coverage for ${contig.name} in file ${g.file.id}`,
+      );
+    }
+    return c;
+  }
+
+  /**
+   * Mean depth per bucket over the region (spec 4.12). The zoom is `zoomLevel` (bucket size
+   * 128 * 2^zoom) or `bucketSize` (a power-of-two multiple of 128); without either, the finest
+   * level that answers in {@link DEFAULT_COVERAGE_BUCKETS} buckets or fewer.
+   */
+  async coverage(
+    principal: Principal,
+    fileId: string,
+    chrom: string,
+    query: {
+      startPos?: string | undefined;
+      endPos?: string | undefined;
+      zoomLevel?: number | undefined;
+      bucketSize?: number | undefined;
+    },
+  ): Promise<CoverageAnswer> {
+    const g = await this.ready(principal, fileId, 'bam');
+    const c = this.coverageOf(g, chrom);
+    const region = parseRegion(query.startPos, query.endPos, c.length);
+    const level = pickLevel(c, region, query.zoomLevel, query.bucketSize);
+    const info = c.levels[level]!;
+    const first = Math.floor(region.start / info.bucketSize);
+    const last = Math.floor((region.end - 1) / info.bucketSize);
+    const count = last - first + 1;
+    if (count > MAX_COVERAGE_BUCKETS) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.REGION_TOO_LARGE',
+        `The region spans ${count} buckets of ${info.bucketSize} bases, over the ${MAX_COVERAGE_BUCKETS} one answer holds: pick a coarser zoomLevel`,
+      );
+    }
+    const means: number[] = new Array(count).fill(0);
+    if (info.offset >= 0) {
+      const bytes = await readBlobRange(
+        this.blobs,
+        g.manifest.coverageKey!,
+        info.offset + first * 4,
+        info.offset + (last + 1) * 4,
+      );
+      for (let k = 0; k < count; k++) means[k] = bytes.readFloatLE(k * 4);
+    }
+    return {
+      chrom: c.name,
+      startPos: first * info.bucketSize + 1,
+      endPos: Math.min((last + 1) * info.bucketSize, c.length),
+      bucketSize: info.bucketSize,
+      zoomLevel: level,
+      meanCoverage: means,
+    };
+  }
+}
+
+function pickLevel(
+  c: ContigCoverage,
+  region: { start: number; end: number },
+  zoomLevel: number | undefined,
+  bucketSize: number | undefined,
+): number {
+  const max = c.levels.length - 1;
+  if (bucketSize !== undefined) {
+    const level = c.levels.findIndex((l) => l.bucketSize === bucketSize);
+    if (level < 0) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.REGION_INVALID',
+        `BucketSize must be one of ${c.levels.map((l) => l.bucketSize).join(', ')} for ${c.name}`,
+      );
+    }
+    return level;
+  }
+  if (zoomLevel !== undefined) {
+    if (zoomLevel > COVERAGE_ZOOM.max) {
+      throw new AppError(
+        'BASESPACE.GENOMICS.REGION_INVALID',
+        `zoomLevel must be 0 to ${COVERAGE_ZOOM.max}`,
+      );
+    }
+    // Past the coarsest level a chromosome has (one bucket), the coarsest level answers.
+    return Math.min(zoomLevel, max);
+  }
+  const span = region.end - region.start;
+  for (let level = 0; level <= max; level++) {
+    if (Math.ceil(span / c.levels[level]!.bucketSize) + 1 <= DEFAULT_COVERAGE_BUCKETS) return level;
+  }
+  return max;
+}
