@@ -83,10 +83,16 @@ export class TileLoader {
     signal?: AbortSignal,
   ): Promise<RawTile> {
     const format = await this.format(lane, tile, signal);
-    const [{ filterPath, filter }, positions] = await Promise.all([
+    // Settled, then the filter's error first: a lane index that disagrees with both files
+    // reports the same file every time, whichever read finishes first.
+    const [filterRead, positionsRead] = await Promise.allSettled([
       this.filter(lane, tile, format, signal),
       this.positions(lane, tile, format, signal),
     ]);
+    if (filterRead.status === 'rejected') throw filterRead.reason;
+    if (positionsRead.status === 'rejected') throw positionsRead.reason;
+    const { filterPath, filter } = filterRead.value;
+    const positions = positionsRead.value;
     // Settled in cycle order, so a broken run reports the same (first) broken file every time.
     const settled = await Promise.allSettled(
       cycleNumbers.map((c) => this.cycle(lane, tile, c + 1, format, signal)),
