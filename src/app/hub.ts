@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { EmbeddedJobQueue } from '../adapters/queue/index.js';
 import { LocalStaging } from '../adapters/run-folder/index.js';
 import type { Config } from '../config/index.js';
-import { demuxJob } from '../jobs/index.js';
+import { demuxJob, indexFileJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
 import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
-import { DEMUX_JOB, createServices, type Services } from '../services/index.js';
+import { DEMUX_JOB, INDEX_FILE_JOB, createServices, type Services } from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
 export interface Hub {
@@ -82,10 +82,10 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
           clock,
           staging: new LocalStaging(join(config.dataDir, 'staging')),
         }),
+        [INDEX_FILE_JOB]: indexFileJob(services.indexer),
       });
     },
     close: async () => {
-      await services.indexer.stop();
       await queue.stop();
       await db.close();
     },

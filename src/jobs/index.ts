@@ -1,1 +1,2 @@
 export { demuxJob, failureSummary, type DemuxJobDeps } from './demux.job.js';
+export { indexFileJob } from './index-file.job.js';

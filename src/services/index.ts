@@ -44,6 +44,7 @@ export type { SampleView } from './sample.service.js';
 export type { SearchItem } from './search.service.js';
 export type { UserSelector } from './sharing.service.js';
 export type { RunFolderSource } from './run.service.js';
+export { INDEX_FILE_JOB, type IndexFilePayload } from './genomics/index-file.js';
 export { DEMUX_JOB, type DemuxJobPayload, type DemuxRequestInput } from './demux.service.js';
 
 export interface Services {
@@ -119,7 +120,7 @@ export function createServices(
       : { 'token-ip': authOptions.tokenFailuresPerIp },
   );
   const auth = new AuthService(repos, clock, limiter);
-  const indexer = new GenomicsIndexer(repos, storage.blobs, storage.log);
+  const indexer = new GenomicsIndexer(repos, storage.blobs, queue, storage.log);
   const files = new FileService(repos, access, storage.blobs, clock, storage.files, {
     onFileCompleted: indexer.onFileCompleted,
   });

@@ -92,6 +92,13 @@ describe.skipIf(!haveTools()).each(backends())('genomic queries on $kind', (back
       HrefVariants: `v1pre3/variantset/${file.Id}`,
     });
     expect(file.HrefCoverage).toBeUndefined();
+    // Indexing ran as a job of the hub's queue (any worker process can take it).
+    const job = await hub.server.hub.db.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('singleton_key', '=', `index-file-${file.Id}`)
+      .executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ name: 'index-file', state: 'completed' });
 
     const header = await h.get(`variantset/${file.Id}`);
     expect(header.status).toBe(200);

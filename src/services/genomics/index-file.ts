@@ -20,86 +20,69 @@ import {
   isGzip,
   recompressAndIndexVcf,
 } from '../../formats/index.js';
-import type { BlobStore, Repositories } from '../../ports.js';
+import type { BlobStore, JobQueue, Repositories } from '../../ports.js';
 import { readBlobRange } from './blob-filehandle.js';
 
-/**
- * Files indexed at once in one process. Indexing is CPU-bound (inflate, deflate, the depth
- * sweep) and the hubs we run on have 2 vCPUs: one index at a time leaves a core for requests.
- */
-export const INDEX_CONCURRENCY = 1;
-
-/** Pending files a starting hub picks up per call (a stopped process left them pending). */
+/** Pending files a starting hub queues per call (a stopped process may have left them pending). */
 const RESUME_BATCH = 1000;
+
+/** How often {@link GenomicsIndexer.idle} looks whether pending files remain. */
+const IDLE_POLL_MS = 50;
+
+/** The job that indexes one completed VCF/BAM upload (issue 7). */
+export const INDEX_FILE_JOB = 'index-file';
+
+export interface IndexFilePayload {
+  fileId: string;
+}
 
 /**
  * Builds what region queries need beside a VCF or BAM (issue 7): a tabix or BAI index, the
  * header, and (BAM) coverage at every zoom level, in one pass over the file, then marks the file
- * `ready`, or `failed` with the reason. {@link indexFile} is idempotent and safe to re-run: its
- * outputs have fixed keys and the status changes last. {@link onFileCompleted} is the one seam
- * the FileService calls; today it runs the work in this process with bounded concurrency, later
- * it can hand the file id to a job queue instead.
+ * `ready`, or `failed` with the reason. The work runs as an `index-file` job on the JobQueue
+ * (any worker process, after a crash again from scratch): {@link onFileCompleted}, the one seam
+ * the FileService calls, queues it. {@link indexFile} is idempotent and safe to re-run: its
+ * outputs have fixed keys and the status changes last.
  */
 export class GenomicsIndexer {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
-  private running = 0;
-  private waiters: (() => void)[] = [];
-  private readonly abort = new AbortController();
-
   constructor(
     private readonly repos: Repositories,
     private readonly blobs: BlobStore,
+    private readonly queue: JobQueue,
     private readonly log: (message: string, error?: unknown) => void = () => undefined,
   ) {}
 
   /** Called once a file's upload is complete; does nothing for files that are not VCF/BAM. */
   readonly onFileCompleted = (file: FileRecord): void => {
-    if (file.indexStatus === 'pending') this.enqueue(file.id);
+    if (file.indexStatus === 'pending') void this.enqueue(file.id);
   };
 
-  enqueue(fileId: string): void {
-    if (this.abort.signal.aborted || this.queued.has(fileId)) return;
-    this.queued.add(fileId);
-    this.queue.push(fileId);
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.running < INDEX_CONCURRENCY && this.queue.length > 0) {
-      const id = this.queue.shift()!;
-      this.running++;
-      this.indexFile(id, this.abort.signal)
-        .catch((error) => this.log(`indexing file ${id} stopped`, error))
-        .finally(() => {
-          this.running--;
-          this.queued.delete(id);
-          this.pump();
-          if (this.running === 0 && this.queue.length === 0) {
-            for (const w of this.waiters.splice(0)) w();
-          }
-        });
+  /**
+   * Queues the file's indexing; at most one queued or active job per file. A queue that cannot
+   * take it leaves the file pending, for {@link resumePending} at the next start.
+   */
+  async enqueue(fileId: string): Promise<void> {
+    const payload: IndexFilePayload = { fileId };
+    try {
+      await this.queue.enqueue(INDEX_FILE_JOB, payload, { singletonKey: `index-file-${fileId}` });
+    } catch (error) {
+      this.log(`could not queue the indexing of file ${fileId}`, error);
     }
   }
 
-  /** Resolves when nothing is queued or running. */
-  idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Queues the files a stopped process left pending. */
+  /** Queues the files left pending (the singleton key skips those already queued). */
   async resumePending(): Promise<number> {
     const files = await this.repos.files.listIndexPending(RESUME_BATCH);
-    for (const f of files) this.enqueue(f.id);
+    for (const f of files) await this.enqueue(f.id);
     return files.length;
   }
 
-  /** Stops taking work and waits for the running index to notice (it stays pending). */
-  async stop(): Promise<void> {
-    this.abort.abort();
-    this.queue.length = 0;
-    await this.idle();
+  /** Resolves once no complete file is pending indexing (for tests and tools). */
+  async idle(signal?: AbortSignal): Promise<void> {
+    while ((await this.repos.files.listIndexPending(1)).length > 0) {
+      signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+    }
   }
 
   /**
