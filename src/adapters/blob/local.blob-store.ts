@@ -48,7 +48,22 @@ export class LocalBlobStore implements BlobStore {
   ): Promise<number> {
     const target = this.pathOf(key);
     const tmp = join(this.root, 'tmp', randomUUID());
-    await mkdir(dirname(tmp), { recursive: true });
+    // Until the pipeline below listens, a source that fails (a client gone mid-upload, a producer
+    // destroying it with an error) would raise an unhandled 'error' event and end the process.
+    let early: Error | undefined;
+    const onEarlyError = (error: Error) => {
+      early ??= error;
+    };
+    source.on('error', onEarlyError);
+    try {
+      await mkdir(dirname(tmp), { recursive: true });
+    } finally {
+      source.off('error', onEarlyError);
+    }
+    if (early) {
+      source.destroy();
+      throw early;
+    }
     let bytes = 0;
     const flusher = new Flusher(tmp);
     source.on('data', (chunk: Buffer) => {
