@@ -2,14 +2,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHub } from '../../src/app/hub.js';
 import { loadConfig } from '../../src/config/index.js';
 import { backends, type Backend } from '../support/backends.js';
+import { BIN, cleanEnv } from '../support/processes.js';
 
 /** The operator commands, run as a user runs them: the built `dist/app/main.js`, real processes. */
-const BIN = resolve('dist/app/main.js');
 
 function seqhub(args: string[], env: Record<string, string>, cwd: string, input?: string) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
@@ -23,13 +23,6 @@ function seqhub(args: string[], env: Record<string, string>, cwd: string, input?
 }
 
 /** The test process's env without the settings the commands read, so each test sets its own. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(SEQHUB_|DATABASE_URL$)/.test(k)) env[k] = v;
-  }
-  return env;
-}
 
 /** Starts `seqhub serve` and resolves with its stdout lines once it says it is listening. */
 function serve(

@@ -1,12 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/adapters/db/index.js';
 import { backends } from '../support/backends.js';
 import { api, listAll, waitForSession } from '../support/demux-http.js';
 import { writeSyntheticRun } from '../support/synthetic-run.js';
+import { BIN, cleanEnv, serve } from '../support/processes.js';
 
 /**
  * kill -9 in the middle of a demultiplexing job: a real `seqhub serve` is killed while its
@@ -14,31 +15,6 @@ import { writeSyntheticRun } from '../support/synthetic-run.js';
  * job's lease (2 s here) runs out, the new process claims it, runs it again from scratch, and
  * the project ends with exactly one set of Samples.
  */
-const BIN = resolve('dist/app/main.js');
-
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !/^(SEQHUB_|DATABASE_URL$)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-
-function serve(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; token?: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: cleanEnv(env) });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const url = /listening on (\S+)/.exec(out)?.[1];
-      if (url) ok({ child, url, token: /admin access token: (\w+)/.exec(out)?.[1] });
-    });
-    child.on('exit', (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
-}
 
 const exited = (child: ChildProcess) =>
   new Promise<void>((ok) =>

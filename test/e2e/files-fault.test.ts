@@ -1,40 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storages } from '../support/backends.js';
 import { FilesClient, json, md5hex, randomData } from '../support/files-client.js';
+import { BIN, cleanEnv, serve } from '../support/processes.js';
 
 /**
  * kill -9 in the middle of uploads: a real `seqhub serve` process is killed while a single-part
  * upload and a part of a multipart upload are half sent, then restarted on the same data.
  */
-const BIN = resolve('dist/app/main.js');
-
-function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !/^(SEQHUB_|DATABASE_URL$)/.test(k)) env[k] = v;
-  return { ...env, ...extra };
-}
-
-function serve(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; token?: string }> {
-  return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: cleanEnv(env) });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', (d) => {
-      out += d;
-      const url = /listening on (\S+)/.exec(out)?.[1];
-      if (url) ok({ child, url, token: /admin access token: (\w+)/.exec(out)?.[1] });
-    });
-    child.on('exit', (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
-}
 
 /** A request body that sends `head` and then stalls, as a client whose connection is about to drop. */
 function stalledBody(head: Uint8Array): ReadableStream<Uint8Array> {

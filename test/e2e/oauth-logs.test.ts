@@ -2,25 +2,17 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, type Backend } from '../support/backends.js';
 import { Browser } from '../support/browser.js';
+import { BIN, cleanEnv } from '../support/processes.js';
 
 /**
  * No secret reaches the logs: the built `seqhub serve` runs at SEQHUB_LOG_LEVEL=trace, every
  * flow that handles a password, client secret, code, device code, user code, session or token is
  * driven through it (operator commands included), and the captured log is searched for each.
  */
-const BIN = resolve('dist/app/main.js');
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(SEQHUB_|DATABASE_URL$)/.test(k)) env[k] = v;
-  }
-  return env;
-}
 
 function seqhub(args: string[], env: Record<string, string>, cwd: string, input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

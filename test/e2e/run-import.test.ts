@@ -15,17 +15,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, storages, type Backend, type Storage } from '../support/backends.js';
+import { BIN, cleanEnv } from '../support/processes.js';
 
 /** `seqhub admin run import` as an operator runs it: the built CLI, then `serve` over the same data. */
-const BIN = resolve('dist/app/main.js');
 const FIX = resolve('test/fixtures/runs');
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !/^(SEQHUB_|DATABASE_URL$)/.test(k)) env[k] = v;
-  return env;
-}
 
 function seqhub(args: string[], env: Record<string, string>, cwd: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -16,17 +16,10 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, storages, type Backend, type Storage } from '../support/backends.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
+import { BIN, cleanEnv } from '../support/processes.js';
 
 /** `seqhub run upload` as a user runs it: the built CLI in its own process, a real hub on 127.0.0.1. */
-const BIN = resolve('dist/app/main.js');
 const MISEQ = resolve('test/fixtures/runs/miseq-130417');
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && !/^(SEQHUB_|DATABASE_URL$)/.test(k)) env[k] = v;
-  return env;
-}
 
 interface Cli {
   child: ChildProcess;
