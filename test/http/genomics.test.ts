@@ -5,8 +5,15 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, storages } from '../support/backends.js';
-import { FilesClient, json } from '../support/files-client.js';
-import { fixture, haveTools, samtoolsDepth } from '../support/genomics.js';
+import { json } from '../support/files-client.js';
+import {
+  NA12878,
+  QUIET,
+  fixture,
+  haveTools,
+  samtoolsDepth,
+  uploadTarget,
+} from '../support/genomics.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 
 /**
@@ -14,24 +21,10 @@ import { startTestHub, type TestHub } from '../support/hub.js';
  * `tabix`/`bcftools view -r` for variant regions, `samtools depth -a` (default filters: no
  * unmapped, secondary, QC-fail or duplicate reads; deletions and skips not counted) for coverage.
  */
-/** bcftools warns about the GIAB header's INFO/isPolymorphic line (expected, see the fixture README). */
-const QUIET: ['ignore', 'pipe', 'ignore'] = ['ignore', 'pipe', 'ignore'];
-const NA12878 = 'NA12878.GIABPedigreev0.2.17.41100000.41300000.vcf.gz';
 
 /** A hub with a project and an app result to upload into, and helpers for the genomic routes. */
 async function genomicsHub(hub: TestHub) {
-  const { token } = await hub.newUser();
-  const files = new FilesClient(hub.url, token);
-  const post = async (path: string, body: unknown) =>
-    json(
-      await fetch(`${hub.url}/v1pre3/${path}`, {
-        method: 'POST',
-        headers: { 'x-access-token': token, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    );
-  const project = (await post('projects', { Name: 'Genomics' })).Response;
-  const appResult = (await post(`projects/${project.Id}/appresults`, { Name: 'calls' })).Response;
+  const { token, files, project, appResult } = await uploadTarget(hub, 'Genomics', 'calls');
   /** Uploads and waits for indexing to settle; returns the File as GET files/{id} shows it. */
   const upload = async (name: string, bytes: Uint8Array): Promise<any> => {
     const res = await files.upload('appresults', appResult.Id, name, 'genomics', bytes);

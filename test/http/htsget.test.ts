@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, storages } from '../support/backends.js';
-import { FilesClient, json } from '../support/files-client.js';
-import { fixture, haveTools } from '../support/genomics.js';
+import { json } from '../support/files-client.js';
+import { NA12878, QUIET, fixture, haveTools, uploadTarget } from '../support/genomics.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 
 /**
@@ -17,9 +17,7 @@ import { startTestHub, type TestHub } from '../support/hub.js';
  * (once the client filters to the region, as htsget clients do); @gmod/bam's htsget client and
  * htslib read from the hub.
  */
-const NA12878 = 'NA12878.GIABPedigreev0.2.17.41100000.41300000.vcf.gz';
 const execFileAsync = promisify(execFile);
-const QUIET: ['ignore', 'pipe', 'ignore'] = ['ignore', 'pipe', 'ignore'];
 
 async function fetchTicket(ticket: any): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -36,18 +34,7 @@ async function fetchTicket(ticket: any): Promise<Buffer> {
 }
 
 async function htsgetHub(hub: TestHub) {
-  const { token, user } = await hub.newUser();
-  const files = new FilesClient(hub.url, token);
-  const post = async (path: string, body: unknown) =>
-    json(
-      await fetch(`${hub.url}/v1pre3/${path}`, {
-        method: 'POST',
-        headers: { 'x-access-token': token, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    );
-  const project = (await post('projects', { Name: 'htsget' })).Response;
-  const appResult = (await post(`projects/${project.Id}/appresults`, { Name: 'r' })).Response;
+  const { token, user, files, appResult } = await uploadTarget(hub, 'htsget', 'r');
   const upload = async (name: string, bytes: Uint8Array): Promise<string> => {
     const res = await files.upload('appresults', appResult.Id, name, '', bytes);
     const id = (await json(res)).Response.Id as string;
