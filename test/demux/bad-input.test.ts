@@ -5,26 +5,7 @@ import type { DemuxPlanInput } from '../../src/domain/demux-plan.js';
 import { FormatError } from '../../src/formats/index.js';
 import type { RunFolderReader } from '../../src/ports.js';
 import { demultiplex } from '../../src/services/demux/index.js';
-import { BCL2FASTR_RUN, MemorySink, PICARD_ILLUMINA } from '../support/demux.js';
-
-/** A run folder with some files replaced (bytes), or removed (null). */
-function overlay(
-  base: RunFolderReader,
-  changes: Record<string, Uint8Array | null>,
-): RunFolderReader {
-  return {
-    size: (path) =>
-      path in changes
-        ? Promise.resolve(changes[path] === null ? undefined : changes[path]!.length)
-        : base.size(path),
-    read: async (path, range) => {
-      if (!(path in changes)) return base.read(path, range);
-      const bytes = changes[path];
-      if (!bytes) throw new Error(`ENOENT ${path}`);
-      return range ? bytes.slice(range.start, range.end + 1) : bytes.slice();
-    },
-  };
-}
+import { BCL2FASTR_RUN, MemorySink, PICARD_ILLUMINA, overlay } from '../support/demux.js';
 
 const NAMES = { instrument: 'A00111', runNumber: '296', flowcell: 'AHJCWWDSXX' };
 const CBCL_INPUT: DemuxPlanInput = {

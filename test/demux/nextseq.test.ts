@@ -9,7 +9,7 @@ import type { DemuxPlanInput, DemuxSampleInput, RunRead } from '../../src/domain
 import { FormatError, parseCycleBci } from '../../src/formats/index.js';
 import type { RunFolderReader } from '../../src/ports.js';
 import { demultiplex, type DemuxReport } from '../../src/services/demux/index.js';
-import { MemorySink, PICARD_ILLUMINA } from '../support/demux.js';
+import { MemorySink, PICARD_ILLUMINA, overlay } from '../support/demux.js';
 import { BGZIP, toNextSeqLayout } from '../support/nextseq.js';
 
 const NAMES = { instrument: 'NB551051', runNumber: '17', flowcell: 'HLFFJBGX2' };
@@ -250,22 +250,3 @@ describe.skipIf(!BGZIP || !PICARD_ILLUMINA)(
     });
   },
 );
-
-/** A run folder with some files replaced (bytes), or removed (null). */
-function overlay(
-  base: RunFolderReader,
-  changes: Record<string, Uint8Array | null>,
-): RunFolderReader {
-  return {
-    size: (path) =>
-      path in changes
-        ? Promise.resolve(changes[path] === null ? undefined : changes[path]!.length)
-        : base.size(path),
-    read: async (path, range) => {
-      if (!(path in changes)) return base.read(path, range);
-      const bytes = changes[path];
-      if (!bytes) throw new Error(`ENOENT ${path}`);
-      return range ? bytes.slice(range.start, range.end + 1) : bytes.slice();
-    },
-  };
-}

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseFastq, type FastqRecord } from '../../src/formats/index.js';
-import type { DemuxSink } from '../../src/ports.js';
+import type { DemuxSink, RunFolderReader } from '../../src/ports.js';
 
 /** The shared test data (`../shared/testdata` from the repository), or undefined when absent. */
 export const TESTDATA: string | undefined = (() => {
@@ -44,4 +44,23 @@ export class MemorySink implements DemuxSink {
   fastq(name: string): FastqRecord[] {
     return parseFastq(gunzipSync(this.bytes(name)).toString('latin1'), name);
   }
+}
+
+/** A run folder with some files replaced (bytes), or removed (null). */
+export function overlay(
+  base: RunFolderReader,
+  changes: Record<string, Uint8Array | null>,
+): RunFolderReader {
+  return {
+    size: (path) =>
+      path in changes
+        ? Promise.resolve(changes[path] === null ? undefined : changes[path]!.length)
+        : base.size(path),
+    read: async (path, range) => {
+      if (!(path in changes)) return base.read(path, range);
+      const bytes = changes[path];
+      if (!bytes) throw new Error(`ENOENT ${path}`);
+      return range ? bytes.slice(range.start, range.end + 1) : bytes.slice();
+    },
+  };
 }
