@@ -44,7 +44,8 @@ export class BlobRunFolder implements RunFolderReader {
     } finally {
       stream.destroy();
     }
-    const out = new Uint8Array(new ArrayBuffer(total));
+    // Its own ArrayBuffer (movable to a worker thread), not zero-filled: every byte is set below.
+    const out = Buffer.allocUnsafeSlow(total);
     let at = 0;
     for (const c of chunks) {
       out.set(c, at);

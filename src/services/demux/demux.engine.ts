@@ -110,13 +110,17 @@ export async function demultiplex(
     done++;
     options.onProgress?.({ tilesDone: done, tilesTotal: tiles.length, clusters: stats.clusters });
   };
+  // Tiles are read one after another (each tile's files in parallel): started together, the
+  // first tiles' reads shared the disk and the main thread, and every worker waited for all of
+  // them before its first tile.
+  let reading: Promise<unknown> = Promise.resolve();
   try {
     for (const t of tiles) {
       signal?.throwIfAborted();
       while (inFlight.length >= width) await consume(await inFlight.shift()!);
-      const job = loader
-        .load(t.lane, t.tile, cycles, signal)
-        .then((raw) => pool.run(raw, planInput, settings));
+      const load = reading.then(() => loader.load(t.lane, t.tile, cycles, signal));
+      reading = load.catch(() => undefined);
+      const job = load.then((raw) => pool.run(raw, planInput, settings));
       job.catch(() => undefined);
       inFlight.push(job);
     }
