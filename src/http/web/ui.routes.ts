@@ -95,16 +95,19 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
       .header('X-Frame-Options', 'DENY')
       .header('X-Content-Type-Options', 'nosniff');
     const index = asset('index.html');
+    // Not built (a checkout without `npm run build`): a page that says so, same status as the app.
     if (!index)
       return reply
-        .status(503)
-        .type('text/plain; charset=utf-8')
-        .send('The web UI is not built: run `npm run build`.');
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><title>seqhub</title><p>The web UI is not built: run <code>npm run build</code>.</p>',
+        );
     return send(request, reply, index);
   };
 
   app.get('/', hidden, async (_request, reply) => reply.redirect(UI_BASE, 302));
-  app.get('/app', hidden, async (_request, reply) => reply.redirect(UI_BASE, 302));
+  // `/app/` is this route too (the router ignores trailing slashes): the page, not a redirect.
+  app.get('/app', hidden, async (request, reply) => indexPage(request, reply));
 
   // Hashed file names change with their content: cached for a year, never revalidated.
   app.get('/app/assets/:name', hidden, async (request, reply) => {
