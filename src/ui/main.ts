@@ -106,4 +106,6 @@ void (async () => {
     return;
   }
   await render();
+  // Read by test/ui: navigation start to the first page rendered with its data.
+  performance.mark('seqhub:first-render');
 })();

@@ -93,7 +93,7 @@ describe('web UI serving and its session token', () => {
     // Without the UI's header (what a cross-site form post would be): refused.
     const noHeader = await post({});
     expect(noHeader.status).toBe(403);
-    expect((await noHeader.json()).ResponseStatus.ErrorCode).toBe('Forbidden');
+    expect(((await noHeader.json()) as any).ResponseStatus.ErrorCode).toBe('Forbidden');
     // From another origin: refused even with the header.
     const cross = await post({ 'x-seqhub-ui': '1', origin: 'https://evil.example' });
     expect(cross.status).toBe(403);
@@ -103,12 +103,12 @@ describe('web UI serving and its session token', () => {
       headers: { 'x-seqhub-ui': '1' },
     });
     expect(anonymous.status).toBe(401);
-    expect((await anonymous.json()).ResponseStatus.ErrorCode).toBe('Unauthorized');
+    expect(((await anonymous.json()) as any).ResponseStatus.ErrorCode).toBe('Unauthorized');
 
     const ok = await post({ 'x-seqhub-ui': '1', origin: hub.url });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('cache-control')).toBe('no-store');
-    const session = (await ok.json()).Response;
+    const session = ((await ok.json()) as any).Response;
     expect(session.User).toEqual({ Id: user.id, Name: expect.any(String), Email: user.email });
     const ttl = Date.parse(session.ExpiresAt) - Date.now();
     expect(ttl).toBeGreaterThan(14 * 60_000);
@@ -117,7 +117,7 @@ describe('web UI serving and its session token', () => {
       headers: { 'x-access-token': session.AccessToken },
     });
     expect(me.status).toBe(200);
-    expect((await me.json()).Response.Id).toBe(user.id);
+    expect(((await me.json()) as any).Response.Id).toBe(user.id);
 
     // After sign-out the cookie opens no more sessions.
     const signOutForm = await b.get('/signin/done');

@@ -43,7 +43,7 @@ const TYPES: Record<string, string> = {
  */
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "connect-src 'self'; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; " +
+  "connect-src 'self' data: blob:; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 interface Asset {

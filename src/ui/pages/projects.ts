@@ -11,7 +11,11 @@ export async function projectsPage(
   const name = params.name ?? '';
   const sortBy = params.sort === 'DateCreated' ? 'DateCreated' : 'Name';
   const sortDir = params.dir === 'Desc' ? 'Desc' : 'Asc';
-  const page = await hub.listProjects({ name, sortBy, sortDir, limit: 200, signal });
+  // The API's Name filter is exact (docs/api-choices.md); people type part of a name, so the
+  // filter is a case-insensitive substring over the list (up to 1000, the most one page holds).
+  const page = await hub.listProjects({ sortBy, sortDir, limit: 1000, signal });
+  const needle = name.toLowerCase();
+  const shown = page.items.filter((p) => String(p.Name).toLowerCase().includes(needle));
 
   const query = (over: Record<string, string>) =>
     `/app?${new URLSearchParams({ name, sort: sortBy, dir: sortDir, ...over })}`;
@@ -53,7 +57,7 @@ export async function projectsPage(
     ),
     table(
       [sortButton('Name', 'Name'), 'Owner', sortButton('DateCreated', 'Created')],
-      page.items.map((p) => [
+      shown.map((p) => [
         link(`/app/projects/${p.Id}`, String(p.Name)),
         String(p.UserOwnedBy?.Name ?? ''),
         date(p.DateCreated),
@@ -61,7 +65,11 @@ export async function projectsPage(
       name ? `No project matches “${name}”.` : 'No projects yet: create one below.',
     ),
     page.totalCount > page.items.length
-      ? h('p', { class: 'muted' }, `Showing ${page.items.length} of ${page.totalCount}.`)
+      ? h(
+          'p',
+          { class: 'muted' },
+          `Only the first ${page.items.length} of ${page.totalCount} are listed.`,
+        )
       : null,
     h('h2', {}, 'New project'),
     h(

@@ -71,7 +71,7 @@ async function genomeView(
       format: 'chromsizes',
       fastaURL: sizesUrl,
     },
-    locus: file.name.startsWith('NA12878') ? undefined : firstLocus(header.contigs),
+    locus: firstLocus(header.contigs),
     showCenterGuide: false,
     tracks: [
       {
@@ -111,7 +111,6 @@ export async function viewerPage(
     h('h1', {}, file.name),
     h('p', { class: 'muted' }, `${file.path} · ${bytes(file.size)} · MD5 ${file.md5 ?? ''}`),
     h('button', { type: 'button', onclick: () => void downloadFile(file) }, 'Download'),
-    params.locus ? null : null,
     view,
   );
   try {
