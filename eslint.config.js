@@ -25,6 +25,19 @@ const layers = {
   http: ['ports', 'jobs', 'adapters', 'cli', 'app'],
   cli: ['ports', 'jobs', 'adapters', 'http', 'app'],
   config: ['services', 'ports', 'jobs', 'adapters', 'http', 'sdk', 'cli', 'app'],
+  // The web UI talks to the hub only over HTTP, through the SDK.
+  ui: [
+    'formats',
+    'domain',
+    'services',
+    'ports',
+    'jobs',
+    'adapters',
+    'http',
+    'cli',
+    'config',
+    'app',
+  ],
   sdk: ['domain', 'services', 'ports', 'jobs', 'adapters', 'http', 'cli', 'config', 'app'],
 };
 

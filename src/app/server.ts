@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { buildHttpApp } from '../http/app.js';
@@ -25,6 +26,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       publicUrl: config.publicUrl,
       version: VERSION,
       csrfKey: await hub.services.web.csrfKey(),
+      uiDir: config.uiDir ?? UI_DIR,
       logger:
         config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
     });
@@ -74,6 +76,12 @@ export async function openApiDocument(): Promise<unknown> {
   await app.close();
   return doc;
 }
+
+/**
+ * The built web UI: `dist/ui` of the package, the same from `dist/app/server.js` and (in tests)
+ * from `src/app/server.ts`.
+ */
+const UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
 
 /** How long a stopping server waits for in-flight requests before cutting their connections. */
 const CLOSE_GRACE_MS = 10_000;

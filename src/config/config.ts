@@ -10,6 +10,8 @@ export interface Config {
   dataDir: string;
   /** Absolute origin for links to the web UI when behind a proxy (SEQHUB_PUBLIC_URL). */
   publicUrl: string | undefined;
+  /** The built web UI (SEQHUB_UI_DIR); undefined: the package's own `dist/ui`. */
+  uiDir: string | undefined;
   db: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
   /** Where file bytes live: under the data dir, or in an S3-compatible bucket. */
   storage:
@@ -125,6 +127,7 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
     port,
     dataDir,
     publicUrl: publicUrl?.replace(/\/$/, ''),
+    uiDir: env.SEQHUB_UI_DIR?.trim() ? resolve(cwd, env.SEQHUB_UI_DIR.trim()) : undefined,
     db,
     storage: storageConfig(env, dataDir),
     files: {

@@ -46,6 +46,8 @@ export interface HttpOptions {
   version: string;
   /** Hex key binding CSRF tokens to sessions, shared by every process (WebAuthService.csrfKey). */
   csrfKey?: string;
+  /** The built web UI (Vite's output), served under /app/. */
+  uiDir?: string | undefined;
 }
 
 /**
@@ -204,6 +206,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(webRoutes, {
     ...deps,
     csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),
+    uiDir: options.uiDir,
   });
 
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () =>

@@ -81,7 +81,7 @@ export class HttpTransport {
       headers['Content-Type'] ??= 'application/json';
       body = JSON.stringify(options.json);
     } else if (options.body !== undefined) {
-      body = options.body;
+      body = options.body as RequestInit['body'];
     }
     for (let attempt = 0; ; attempt++) {
       options.signal?.throwIfAborted();

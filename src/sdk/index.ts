@@ -2,7 +2,13 @@
  * The seqhub SDK: a typed client of the BaseSpace v1pre3 API as seqhub serves it. Browser-safe
  * (fetch, Blob, AbortSignal only); Node helpers that read local files are in `seqhub/node`.
  */
-export { SeqhubClient, type ListOptions, type SeqhubClientOptions } from './client.js';
+export {
+  SeqhubClient,
+  type ListOptions,
+  type ListQuery,
+  type Resource,
+  type SeqhubClientOptions,
+} from './client.js';
 export { ApiError, NetworkError, isAbortError } from './errors.js';
 export { HttpTransport, type ClientOptions, type RequestOptions } from './http.js';
 export { RateLimiter, mapConcurrent } from './limits.js';

@@ -419,6 +419,16 @@ const ENTRIES: Record<string, Entry> = {
   'POST /signin': { expect: everyone(403), prepare: () => ({ url: '/signin', body: {} }) },
   'GET /signin/done': { expect: everyone(303), prepare: () => ({ url: '/signin/done' }) },
   'POST /signout': { expect: everyone(403), prepare: () => ({ url: '/signout', body: {} }) },
+  // The web UI's static files (issue 9): the same for everyone; a token is not a session, so
+  // POST /app/session without the UI's header is refused (403) whoever calls.
+  'GET /': { expect: everyone(302), prepare: () => ({ url: '/' }) },
+  'GET /app': { expect: everyone(200), prepare: () => ({ url: '/app/' }) },
+  'GET /app/*': { expect: everyone(200), prepare: () => ({ url: '/app/projects/1' }) },
+  'GET /app/assets/:name': {
+    expect: everyone(404),
+    prepare: () => ({ url: '/app/assets/nothing-here.js' }),
+  },
+  'POST /app/session': { expect: everyone(403), prepare: () => ({ url: '/app/session' }) },
   'GET /oauth/authorize': {
     expect: everyone(400),
     prepare: () => ({ url: '/oauth/authorize?response_type=code&client_id=nope' }),

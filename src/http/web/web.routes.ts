@@ -16,6 +16,7 @@ import {
   type Services,
 } from '../../services/index.js';
 import { html, sendPage, type Html } from './html.js';
+import { uiRoutes } from './ui.routes.js';
 
 export const SESSION_COOKIE = 'seqhub_session';
 
@@ -24,6 +25,8 @@ export interface WebDeps {
   publicUrl?: string | undefined;
   /** Hex key binding CSRF tokens to sessions (shared by every process, see WebAuthService). */
   csrfKey: string;
+  /** The built web UI (served under /app/). */
+  uiDir?: string | undefined;
 }
 
 type Form = Record<string, unknown>;
@@ -109,6 +112,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   });
 
   const hidden = { schema: { hide: true }, config: { auth: false } } as const;
+  await app.register(uiRoutes, { services, uiDir: deps.uiDir });
   const protectedForm = { ...hidden, preHandler: app.csrfProtection } as const;
 
   // --- sign-in -------------------------------------------------------------------------------
@@ -176,7 +180,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
       sameSite: 'lax',
       secure: isHttps(request),
     });
-    return reply.redirect(next ?? '/signin/done', 303);
+    return reply.redirect(next ?? '/app/', 303);
   });
 
   app.get('/signin/done', hidden, async (request, reply) => {

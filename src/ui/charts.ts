@@ -1,0 +1,115 @@
+/** Inline SVG charts (no library): lines over cycles and bars per lane. */
+
+const NS = 'http://www.w3.org/2000/svg';
+const W = 420;
+const H = 220;
+const PAD = { l: 44, r: 10, t: 10, b: 30 };
+
+function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+export interface Series {
+  name: string;
+  color: string;
+  points: [number, number][];
+}
+
+const niceMax = (v: number) => {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return Math.ceil(v / p) * p;
+};
+
+function frame(
+  title: string,
+  xMax: number,
+  yMax: number,
+  xLabel: string,
+): {
+  root: SVGSVGElement;
+  x: (v: number) => number;
+  y: (v: number) => number;
+} {
+  const root = svg('svg', {
+    viewBox: `0 0 ${W} ${H}`,
+    role: 'img',
+    'aria-label': title,
+    class: 'chart',
+    width: '100%',
+  }) as SVGSVGElement;
+  root.append(svg('title', {}, title));
+  const x = (v: number) => PAD.l + (v / (xMax || 1)) * (W - PAD.l - PAD.r);
+  const y = (v: number) => H - PAD.b - (v / yMax) * (H - PAD.t - PAD.b);
+  root.append(
+    svg('line', { x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b, stroke: '#888' }),
+    svg('line', { x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b, stroke: '#888' }),
+  );
+  for (let i = 0; i <= 4; i++) {
+    const v = (yMax * i) / 4;
+    root.append(
+      svg('text', { x: PAD.l - 4, y: y(v) + 3, 'text-anchor': 'end' }, String(+v.toFixed(1))),
+      svg('line', { x1: PAD.l, y1: y(v), x2: W - PAD.r, y2: y(v), stroke: '#eee' }),
+    );
+  }
+  root.append(svg('text', { x: (W + PAD.l) / 2, y: H - 4, 'text-anchor': 'middle' }, xLabel));
+  return { root, x, y };
+}
+
+/** Lines (one per series) over x = cycle. */
+export function lineChart(title: string, series: Series[], yMaxFixed?: number): SVGSVGElement {
+  const all = series.flatMap((s) => s.points);
+  const xMax = Math.max(1, ...all.map((p) => p[0]));
+  const yMax = yMaxFixed ?? niceMax(Math.max(0, ...all.map((p) => p[1])));
+  const { root, x, y } = frame(title, xMax, yMax, 'Cycle');
+  series.forEach((s, i) => {
+    if (s.points.length === 0) return;
+    const d = s.points
+      .map(([px, py], j) => `${j ? 'L' : 'M'}${x(px).toFixed(1)},${y(py).toFixed(1)}`)
+      .join('');
+    root.append(
+      svg('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.5, 'data-series': s.name }),
+      svg(
+        'text',
+        { x: W - PAD.r - 4, y: PAD.t + 10 + i * 12, 'text-anchor': 'end', fill: s.color },
+        s.name,
+      ),
+    );
+  });
+  return root;
+}
+
+/** Bars, one per category (lanes). */
+export function barChart(
+  title: string,
+  bars: { label: string; value: number }[],
+  unit: string,
+  yMaxFixed?: number,
+): SVGSVGElement {
+  const yMax = yMaxFixed ?? niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const { root, y } = frame(title, 1, yMax, unit);
+  const slot = (W - PAD.l - PAD.r) / Math.max(1, bars.length);
+  bars.forEach((b, i) => {
+    const x0 = PAD.l + i * slot + slot * 0.2;
+    root.append(
+      svg('rect', {
+        x: x0,
+        y: y(b.value),
+        width: slot * 0.6,
+        height: Math.max(0, H - PAD.b - y(b.value)),
+        fill: '#0b57a4',
+        'data-value': b.value,
+      }),
+      svg('text', { x: x0 + slot * 0.3, y: H - PAD.b + 12, 'text-anchor': 'middle' }, b.label),
+      svg(
+        'text',
+        { x: x0 + slot * 0.3, y: y(b.value) - 3, 'text-anchor': 'middle' },
+        b.value.toFixed(1),
+      ),
+    );
+  });
+  return root;
+}

@@ -1,0 +1,127 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../support/browser.js';
+import { startTestHub, type TestHub } from '../support/hub.js';
+import { backends } from '../support/backends.js';
+
+/**
+ * How `seqhub serve` serves the web UI (issue 9) and how the UI gets API access: a stand-in
+ * build (index.html + one hashed asset) so this runs without Vite; test/ui drives the real one.
+ */
+describe('web UI serving and its session token', () => {
+  let hub: TestHub;
+  const uiDir = mkdtempSync(join(tmpdir(), 'seqhub-ui-'));
+  const INDEX =
+    '<!doctype html><title>seqhub</title><script type="module" src="/app/assets/index-AbC123.js"></script>';
+  const ASSET = `console.log(${JSON.stringify('x'.repeat(5000))});`;
+  let user: { email: string; id: string };
+
+  beforeAll(async () => {
+    mkdirSync(join(uiDir, 'assets'));
+    writeFileSync(join(uiDir, 'index.html'), INDEX);
+    writeFileSync(join(uiDir, 'assets', 'index-AbC123.js'), ASSET);
+    hub = await startTestHub(backends()[0]!, { env: { SEQHUB_UI_DIR: uiDir } });
+    const created = await hub.newUser();
+    await hub.server.hub.services.web.setPasswordOf(created.user, 'correct horse battery');
+    user = { email: created.user.email, id: created.user.id };
+  });
+  afterAll(async () => {
+    await hub?.close();
+    rmSync(uiDir, { recursive: true, force: true });
+  });
+
+  it('serves index.html for every app path (SPA fallback), never cached, with a strict CSP', async () => {
+    for (const path of ['/app/', '/app/projects/123/sharing', '/app/runs?x=1']) {
+      const res = await fetch(`${hub.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(await res.text()).toBe(INDEX);
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+    const root = await fetch(`${hub.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/app/');
+  });
+
+  it('hashed assets: cached for a year, gzipped when asked; unknown names and traversal are 404', async () => {
+    const res = await fetch(`${hub.url}/app/assets/index-AbC123.js`, {
+      headers: { 'accept-encoding': 'identity' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await res.text()).toBe(ASSET);
+    // Node's fetch inflates on its own; ask with a raw request to see the encoding.
+    const { request } = await import('node:http');
+    const gz = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
+      request(
+        `${hub.url}/app/assets/index-AbC123.js`,
+        { headers: { 'accept-encoding': 'gzip' } },
+        (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () =>
+            resolve({ enc: r.headers['content-encoding'], body: Buffer.concat(chunks) }),
+          );
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(gz.enc).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe(ASSET);
+    expect(gz.body.length).toBeLessThan(ASSET.length / 10);
+    for (const bad of ['nope.js', '..%2Findex.html', '%2e%2e%2f%2e%2e%2fpackage.json', '.hidden']) {
+      const r = await fetch(`${hub.url}/app/assets/${bad}`);
+      expect(r.status, bad).toBe(404);
+    }
+  });
+
+  it('POST /app/session: a signed-in browser gets a short-lived token; others get 401/403', async () => {
+    const b = new Browser(hub.url);
+    const signedIn = await b.signIn(user.email, 'correct horse battery');
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.location).toBe('/app/');
+    const cookie = [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const post = (headers: Record<string, string>) =>
+      fetch(`${hub.url}/app/session`, { method: 'POST', headers: { cookie, ...headers } });
+
+    // Without the UI's header (what a cross-site form post would be): refused.
+    const noHeader = await post({});
+    expect(noHeader.status).toBe(403);
+    expect(((await noHeader.json()) as any).ResponseStatus.ErrorCode).toBe('Forbidden');
+    // From another origin: refused even with the header.
+    const cross = await post({ 'x-seqhub-ui': '1', origin: 'https://evil.example' });
+    expect(cross.status).toBe(403);
+    // Not signed in: 401 in the envelope.
+    const anonymous = await fetch(`${hub.url}/app/session`, {
+      method: 'POST',
+      headers: { 'x-seqhub-ui': '1' },
+    });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as any).ResponseStatus.ErrorCode).toBe('Unauthorized');
+
+    const ok = await post({ 'x-seqhub-ui': '1', origin: hub.url });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const session = ((await ok.json()) as any).Response;
+    expect(session.User).toEqual({ Id: user.id, Name: expect.any(String), Email: user.email });
+    const ttl = Date.parse(session.ExpiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(14 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+    const me = await fetch(`${hub.url}/v1pre3/users/current`, {
+      headers: { 'x-access-token': session.AccessToken },
+    });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as any).Response.Id).toBe(user.id);
+
+    // After sign-out the cookie opens no more sessions.
+    const signOutForm = await b.get('/signin/done');
+    await b.submit(signOutForm, 0, {});
+    expect((await post({ 'x-seqhub-ui': '1' })).status).toBe(401);
+  });
+});
