@@ -6,7 +6,7 @@ import {
   type DbHandle,
 } from '../adapters/db/index.js';
 import { join } from 'node:path';
-import { EmbeddedJobQueue } from '../adapters/queue/index.js';
+import { EmbeddedJobQueue } from '../adapters/queue/embedded.queue.js';
 import { LocalStaging } from '../adapters/run-folder/index.js';
 import type { Config } from '../config/index.js';
 import { demuxJob, indexFileJob } from '../jobs/index.js';
@@ -49,10 +49,13 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
   const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
   const { sessionTtlSeconds, tokenFailuresPerIp, ...oauth } = config.oauth;
   let onJobError: (error: unknown) => void = () => undefined;
-  const queue = new EmbeddedJobQueue(db.db, {
-    leaseMs: config.queue.leaseSeconds * 1000,
-    onError: (error) => onJobError(error),
-  });
+  let queue: JobQueue & { close?(): Promise<void> };
+  try {
+    queue = await openQueue(config, db, (error) => onJobError(error));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const services = createServices(
     repos,
     clock,
@@ -86,10 +89,25 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
       });
     },
     close: async () => {
-      await queue.stop();
+      await (queue.close ? queue.close() : queue.stop());
       await db.close();
     },
   };
+}
+
+/** The configured job queue (issue 10): pg-boss on PostgreSQL, or the embedded `jobs` table. */
+async function openQueue(
+  config: Config,
+  db: DbHandle,
+  onError: (error: unknown) => void,
+): Promise<JobQueue & { close?(): Promise<void> }> {
+  const leaseMs = config.queue.leaseSeconds * 1000;
+  const { concurrency } = config.queue;
+  if (config.queue.kind === 'embedded' || config.db.kind !== 'postgres')
+    return new EmbeddedJobQueue(db.db, { leaseMs, concurrency, onError });
+  // Loaded only when used, like the AWS SDK below: SQLite hubs never need it.
+  const { PgBossJobQueue } = await import('../adapters/queue/pgboss.queue.js');
+  return new PgBossJobQueue({ connectionString: config.db.url, leaseMs, concurrency, onError });
 }
 
 async function openBlobStore(config: Config): Promise<BlobStore> {
