@@ -11,7 +11,7 @@ import { LocalStaging } from '../adapters/run-folder/index.js';
 import type { Config } from '../config/index.js';
 import { demuxJob, indexFileJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
-import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
+import type { BlobStore, Clock, JobHandler, JobQueue, Repositories } from '../ports.js';
 import { DEMUX_JOB, INDEX_FILE_JOB, createServices, type Services } from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
@@ -22,8 +22,14 @@ export interface Hub {
   db: DbHandle;
   blobs: BlobStore;
   queue: JobQueue;
-  /** Starts this process's job workers (demultiplexing); `serve` does on embedded defaults. */
-  startWorkers(onError?: (error: unknown) => void): Promise<void>;
+  /**
+   * Starts this process's job workers (demultiplexing, indexing); `serve` does unless told not
+   * to, `seqhub worker` does only this. `onStart` hears of every job a worker here takes.
+   */
+  startWorkers(
+    onError?: (error: unknown) => void,
+    onStart?: (job: { name: string; id: string; attempt: number }) => void,
+  ): Promise<void>;
   /** Stops the workers (running jobs go back to the queue) and closes the database. */
   close(): Promise<void>;
 }
@@ -76,9 +82,9 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     db,
     blobs,
     queue,
-    startWorkers: (onError) => {
+    startWorkers: (onError, onStart) => {
       if (onError) onJobError = onError;
-      return queue.start({
+      const handlers: Record<string, JobHandler> = {
         [DEMUX_JOB]: demuxJob({
           repos,
           blobs,
@@ -86,7 +92,17 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
           staging: new LocalStaging(join(config.dataDir, 'staging')),
         }),
         [INDEX_FILE_JOB]: indexFileJob(services.indexer),
-      });
+      };
+      if (onStart)
+        for (const [name, handler] of Object.entries(handlers))
+          handlers[name] = {
+            ...handler,
+            run: (payload, context) => {
+              onStart({ name, id: context.id, attempt: context.attempt });
+              return handler.run(payload, context);
+            },
+          };
+      return queue.start(handlers);
     },
     close: async () => {
       await (queue.close ? queue.close() : queue.stop());

@@ -221,7 +221,9 @@ export class PgBossJobQueue implements JobQueue {
       name: row.name,
       payload: row.data?.payload,
       state,
-      singletonKey: row.singleton_key?.startsWith('job-') ? undefined : (row.singleton_key ?? undefined),
+      singletonKey: row.singleton_key?.startsWith('job-')
+        ? undefined
+        : (row.singleton_key ?? undefined),
       attempts: row.started_on ? row.retry_count + 1 : 0,
       maxAttempts: row.retry_limit + 1,
       progress: row.output?.progress,
