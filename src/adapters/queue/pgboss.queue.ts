@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type {
   EnqueueOptions,
@@ -25,6 +26,9 @@ export const PGBOSS_SCHEMA = 'pgboss';
 
 /** The queue where pg-boss puts jobs given up after their last crashed attempt. */
 const abandonedQueue = (name: string) => `${name}__abandoned`;
+
+/** The advisory lock key under which processes set pg-boss up one at a time ('seqh'). */
+const SETUP_LOCK = 0x73657168;
 
 /** pg-boss's message on a job it failed because its worker stopped renewing the lease. */
 const TIMEOUT_MESSAGE = 'job failed by timeout in active state';
@@ -136,7 +140,13 @@ export class PgBossJobQueue implements JobQueue {
 
   /** Starts pg-boss (creating or migrating its schema, under its own advisory lock) once. */
   private boot(): Promise<void> {
-    this.booted ??= this.boss.start().then(() => undefined);
+    this.booted ??= this.locked(() => this.boss.start()).then(
+      () => undefined,
+      (error: unknown) => {
+        this.booted = undefined;
+        throw error;
+      },
+    );
     return this.booted;
   }
 
@@ -152,8 +162,8 @@ export class PgBossJobQueue implements JobQueue {
     if (!made) {
       made = (async () => {
         await this.boot();
-        await this.boss.createQueue(abandonedQueue(name), { name: abandonedQueue(name) });
-        await this.boss.createQueue(name, {
+        await this.ensureQueue(abandonedQueue(name), { name: abandonedQueue(name) });
+        await this.ensureQueue(name, {
           name,
           policy: 'stately',
           deadLetter: abandonedQueue(name),
@@ -163,6 +173,34 @@ export class PgBossJobQueue implements JobQueue {
       this.queues.set(name, made);
     }
     return made;
+  }
+
+  /**
+   * Creates a queue unless it exists. pg-boss 10 makes each queue a partition of its job table;
+   * processes starting together deadlocked doing so (seen: two workers' first start, "deadlock
+   * detected"), so creation runs under the hub's pg-boss setup lock.
+   */
+  private async ensureQueue(name: string, options: PgBoss.Queue): Promise<void> {
+    if (await this.boss.getQueue(name)) return;
+    await this.locked(async () => {
+      if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, options);
+    });
+  }
+
+  /**
+   * Runs `work` holding a PostgreSQL advisory lock of its own, so only one process at a time
+   * installs pg-boss's schema or creates a queue: pg-boss checks "installed?" before its own
+   * lock, so two first starts both tried to create the schema and one failed.
+   */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: this.options.connectionString });
+    await client.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK]);
+      return await work();
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   async enqueue(
