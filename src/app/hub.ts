@@ -6,12 +6,12 @@ import {
   type DbHandle,
 } from '../adapters/db/index.js';
 import { join } from 'node:path';
-import { EmbeddedJobQueue } from '../adapters/queue/index.js';
+import { EmbeddedJobQueue } from '../adapters/queue/embedded.queue.js';
 import { LocalStaging } from '../adapters/run-folder/index.js';
 import type { Config } from '../config/index.js';
 import { demuxJob, indexFileJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
-import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
+import type { BlobStore, Clock, JobHandler, JobQueue, Repositories } from '../ports.js';
 import { DEMUX_JOB, INDEX_FILE_JOB, createServices, type Services } from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
@@ -22,8 +22,14 @@ export interface Hub {
   db: DbHandle;
   blobs: BlobStore;
   queue: JobQueue;
-  /** Starts this process's job workers (demultiplexing); `serve` does on embedded defaults. */
-  startWorkers(onError?: (error: unknown) => void): Promise<void>;
+  /**
+   * Starts this process's job workers (demultiplexing, indexing); `serve` does unless told not
+   * to, `seqhub worker` does only this. `onStart` hears of every job a worker here takes.
+   */
+  startWorkers(
+    onError?: (error: unknown) => void,
+    onStart?: (job: { name: string; id: string; attempt: number }) => void,
+  ): Promise<void>;
   /** Stops the workers (running jobs go back to the queue) and closes the database. */
   close(): Promise<void>;
 }
@@ -49,10 +55,13 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
   const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
   const { sessionTtlSeconds, tokenFailuresPerIp, ...oauth } = config.oauth;
   let onJobError: (error: unknown) => void = () => undefined;
-  const queue = new EmbeddedJobQueue(db.db, {
-    leaseMs: config.queue.leaseSeconds * 1000,
-    onError: (error) => onJobError(error),
-  });
+  let queue: JobQueue & { close?(): Promise<void> };
+  try {
+    queue = await openQueue(config, db, (error) => onJobError(error));
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const services = createServices(
     repos,
     clock,
@@ -73,9 +82,9 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     db,
     blobs,
     queue,
-    startWorkers: (onError) => {
+    startWorkers: (onError, onStart) => {
       if (onError) onJobError = onError;
-      return queue.start({
+      const handlers: Record<string, JobHandler> = {
         [DEMUX_JOB]: demuxJob({
           repos,
           blobs,
@@ -83,13 +92,38 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
           staging: new LocalStaging(join(config.dataDir, 'staging')),
         }),
         [INDEX_FILE_JOB]: indexFileJob(services.indexer),
-      });
+      };
+      if (onStart)
+        for (const [name, handler] of Object.entries(handlers))
+          handlers[name] = {
+            ...handler,
+            run: (payload, context) => {
+              onStart({ name, id: context.id, attempt: context.attempt });
+              return handler.run(payload, context);
+            },
+          };
+      return queue.start(handlers);
     },
     close: async () => {
-      await queue.stop();
+      await (queue.close ? queue.close() : queue.stop());
       await db.close();
     },
   };
+}
+
+/** The configured job queue (issue 10): pg-boss on PostgreSQL, or the embedded `jobs` table. */
+async function openQueue(
+  config: Config,
+  db: DbHandle,
+  onError: (error: unknown) => void,
+): Promise<JobQueue & { close?(): Promise<void> }> {
+  const leaseMs = config.queue.leaseSeconds * 1000;
+  const { concurrency } = config.queue;
+  if (config.queue.kind === 'embedded' || config.db.kind !== 'postgres')
+    return new EmbeddedJobQueue(db.db, { leaseMs, concurrency, onError });
+  // Loaded only when used, like the AWS SDK below: SQLite hubs never need it.
+  const { PgBossJobQueue } = await import('../adapters/queue/pgboss.queue.js');
+  return new PgBossJobQueue({ connectionString: config.db.url, leaseMs, concurrency, onError });
 }
 
 async function openBlobStore(config: Config): Promise<BlobStore> {

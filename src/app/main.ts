@@ -18,6 +18,7 @@ const runtime: CliRuntime = {
   // the time, without Fastify, the database drivers and the AWS SDK.
   openHub: async (config) => (await import('./hub.js')).openHub(config),
   startServer: async (config) => (await import('./server.js')).startServer(config),
+  startWorker: async (config, log) => (await import('./worker.js')).startWorker(config, log),
   openApiDocument: async () => (await import('./server.js')).openApiDocument(),
   readStdin: async () => {
     const chunks: Buffer[] = [];

@@ -3,7 +3,7 @@ import { ConfigError } from '../config/index.js';
 import { AppError } from '../domain/index.js';
 import { adminCommand } from './commands/admin.js';
 import { runCommand } from './commands/run-upload.js';
-import { serveCommand } from './commands/serve.js';
+import { serveCommand, workerCommand } from './commands/serve.js';
 import { CliError, type CliRuntime } from './runtime.js';
 
 export function buildProgram(rt: CliRuntime, version: string): Command {
@@ -16,6 +16,7 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
       writeErr: (s) => rt.err(s.trimEnd()),
     });
   serveCommand(program, rt);
+  workerCommand(program, rt);
   adminCommand(program, rt);
   runCommand(program, rt);
   program

@@ -15,6 +15,8 @@ export interface CliRuntime {
   startServer(
     config: Config,
   ): Promise<{ url: string; adminToken: string | undefined; close(): Promise<void> }>;
+  /** `seqhub worker`: job handlers only; `log` gets a line per job taken or failed. */
+  startWorker(config: Config, log: (line: string) => void): Promise<{ close(): Promise<void> }>;
   openApiDocument(): Promise<unknown>;
   /** All of standard input (passwords and tokens never go on the command line). */
   readStdin(): Promise<string>;

@@ -29,10 +29,25 @@ describe('config', () => {
       kind: 'embedded',
       leaseSeconds: 60,
       workers: true,
+      concurrency: 1,
     });
     expect(
       loadConfig({ env: { SEQHUB_JOB_LEASE_SECONDS: '5', SEQHUB_WORKERS: '0' }, cwd: '/' }).queue,
-    ).toEqual({ kind: 'embedded', leaseSeconds: 5, workers: false });
+    ).toEqual({ kind: 'embedded', leaseSeconds: 5, workers: false, concurrency: 1 });
+  });
+  it('jobs: pg-boss by default on PostgreSQL, SEQHUB_QUEUE overrides; flags win', () => {
+    const pg = { DATABASE_URL: 'postgres://u:p@db/hub' };
+    expect(loadConfig({ env: pg, cwd: '/' }).queue.kind).toBe('pgboss');
+    expect(loadConfig({ env: { ...pg, SEQHUB_QUEUE: 'embedded' }, cwd: '/' }).queue.kind).toBe(
+      'embedded',
+    );
+    expect(
+      loadConfig({
+        env: { ...pg, SEQHUB_WORKERS: '1', SEQHUB_JOB_CONCURRENCY: '3' },
+        flags: { workers: false, concurrency: '2' },
+        cwd: '/',
+      }).queue,
+    ).toMatchObject({ kind: 'pgboss', workers: false, concurrency: 2 });
   });
   it.each([
     [{ SEQHUB_PORT: '3000x' }, /invalid port/],
@@ -41,6 +56,9 @@ describe('config', () => {
     [{ SEQHUB_PUBLIC_URL: 'hub.example.org' }, /SEQHUB_PUBLIC_URL/],
     [{ SEQHUB_DATA_DIR: ' ' }, /data dir/],
     [{ SEQHUB_JOB_LEASE_SECONDS: '0' }, /SEQHUB_JOB_LEASE_SECONDS/],
+    [{ SEQHUB_QUEUE: 'redis' }, /invalid SEQHUB_QUEUE/],
+    [{ SEQHUB_QUEUE: 'pgboss' }, /needs a PostgreSQL/],
+    [{ SEQHUB_JOB_CONCURRENCY: '0' }, /SEQHUB_JOB_CONCURRENCY/],
   ])('%j is refused', (env, message) => {
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(ConfigError);
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(message);

@@ -39,13 +39,19 @@ export interface Config {
     /** Unknown, expired or revoked tokens (and bad client secrets) one address may send per 10 min. */
     tokenFailuresPerIp: number;
   };
-  /** Background jobs (demultiplexing): the embedded queue in the hub's database. */
+  /**
+   * Background jobs (demultiplexing, indexing): `embedded` keeps them in the hub's own `jobs`
+   * table; `pgboss` uses pg-boss on the hub's PostgreSQL (SEQHUB_QUEUE; the default on
+   * PostgreSQL, refused on SQLite).
+   */
   queue: {
-    kind: 'embedded';
+    kind: 'embedded' | 'pgboss';
     /** A job whose worker stopped heart-beating this long is run again (SEQHUB_JOB_LEASE_SECONDS). */
     leaseSeconds: number;
-    /** Whether `serve` runs job workers in-process (SEQHUB_WORKERS=0 turns them off). */
+    /** Whether `serve` runs job workers in-process (SEQHUB_WORKERS=0 or `--no-workers` turns them off). */
     workers: boolean;
+    /** Jobs one process runs at once (SEQHUB_JOB_CONCURRENCY, `worker --concurrency`); default 1. */
+    concurrency: number;
   };
 }
 
@@ -58,7 +64,15 @@ export class ConfigError extends Error {
 
 export interface ConfigInput {
   env: Readonly<Record<string, string | undefined>>;
-  flags?: { host?: string | undefined; port?: string | undefined; dataDir?: string | undefined };
+  flags?: {
+    host?: string | undefined;
+    port?: string | undefined;
+    dataDir?: string | undefined;
+    /** `serve --no-workers`: false. */
+    workers?: boolean | undefined;
+    /** `worker --concurrency N`. */
+    concurrency?: string | undefined;
+  };
   cwd: string;
 }
 
@@ -153,11 +167,30 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       tokenFailuresPerIp: positiveInt(env, 'SEQHUB_TOKEN_FAILURES_PER_IP', 20),
     },
     queue: {
-      kind: 'embedded',
+      kind: queueKind(env, db),
       leaseSeconds: positiveInt(env, 'SEQHUB_JOB_LEASE_SECONDS', DEFAULT_JOB_LEASE_SECONDS),
-      workers: (env.SEQHUB_WORKERS?.trim() ?? '1') !== '0',
+      workers: flags.workers ?? (env.SEQHUB_WORKERS?.trim() ?? '1') !== '0',
+      concurrency: positiveInt(
+        flags.concurrency === undefined ? env : { SEQHUB_JOB_CONCURRENCY: flags.concurrency },
+        'SEQHUB_JOB_CONCURRENCY',
+        1,
+      ),
     },
   };
+}
+
+/**
+ * pg-boss on PostgreSQL unless SEQHUB_QUEUE says embedded (issue 10: jobs on an existing engine
+ * when a hub can scale out); SQLite hubs are one process, so only the embedded queue fits them.
+ */
+function queueKind(env: ConfigInput['env'], db: Config['db']): Config['queue']['kind'] {
+  const text = env.SEQHUB_QUEUE?.trim().toLowerCase() || undefined;
+  if (text === undefined) return db.kind === 'postgres' ? 'pgboss' : 'embedded';
+  if (text !== 'embedded' && text !== 'pgboss')
+    throw new ConfigError(`invalid SEQHUB_QUEUE '${text}': embedded or pgboss`);
+  if (text === 'pgboss' && db.kind !== 'postgres')
+    throw new ConfigError('SEQHUB_QUEUE=pgboss needs a PostgreSQL DATABASE_URL');
+  return text;
 }
 
 function wholeNumber(env: ConfigInput['env'], name: string, fallback: number): number {

@@ -1,10 +1,10 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DbHandle } from '../../src/adapters/db/index.js';
-import { EmbeddedJobQueue } from '../../src/adapters/queue/index.js';
-import type { JobContext, JobHandler, JobRecord } from '../../src/ports.js';
-import { backends, openMigrated } from '../support/backends.js';
+import { EmbeddedJobQueue, PgBossJobQueue } from '../../src/adapters/queue/index.js';
+import type { JobContext, JobHandler, JobQueue, JobRecord } from '../../src/ports.js';
+import { backends, openMigrated, type Backend } from '../support/backends.js';
 
-/** The embedded JobQueue on every database: what a pg-boss adapter will have to pass too. */
+/** The JobQueue contract: the embedded queue on every database, and pg-boss on PostgreSQL. */
 async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -19,35 +19,87 @@ async function until<T>(
   }
 }
 
-const settled = (queue: EmbeddedJobQueue, id: string) =>
+const settled = (queue: JobQueue, id: string) =>
   until(`job ${id} to settle`, async () => {
     const job = await queue.get(id);
     return job && !['queued', 'active'].includes(job.state) ? job : undefined;
   });
 
-describe.each(backends())('embedded job queue on $kind', (backend) => {
-  let handle: DbHandle;
-  let close: () => Promise<void>;
-  const queues: EmbeddedJobQueue[] = [];
-  const queue = (options: ConstructorParameters<typeof EmbeddedJobQueue>[1] = {}) => {
-    const q = new EmbeddedJobQueue(handle.db, { pollMs: 50, ...options });
+type Opened = Awaited<ReturnType<typeof openMigrated>>;
+
+interface QueueOptions {
+  leaseMs?: number;
+}
+
+/** One queue implementation over one database, and how a test fakes a worker killed with -9. */
+interface Subject {
+  label: string;
+  backend: Backend;
+  make(db: Opened, options: QueueOptions): JobQueue & { close?(): Promise<void> };
+  /** Leaves job `id` active after `attempts` attempts, held by a dead worker whose lease ran out. */
+  crash(db: Opened, id: string, attempts: number): Promise<void>;
+}
+
+const subjects: Subject[] = backends().flatMap((backend): Subject[] => {
+  const embedded: Subject = {
+    label: `embedded on ${backend.kind}`,
+    backend,
+    make: ({ handle }, options) => new EmbeddedJobQueue(handle.db, { pollMs: 50, ...options }),
+    crash: async ({ handle }, id, attempts) => {
+      await handle.db
+        .updateTable('jobs')
+        .set({
+          state: 'active',
+          attempts,
+          lease_owner: 'dead-worker',
+          lease_until: new Date(Date.now() - 1000).toISOString(),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+  };
+  if (backend.kind !== 'postgres') return [embedded];
+  const pgboss: Subject = {
+    label: 'pg-boss on postgres',
+    backend,
+    make: ({ url }, options) =>
+      new PgBossJobQueue({
+        connectionString: url!,
+        pollMs: 50,
+        maintenanceSeconds: 1,
+        retryDelaySeconds: 1,
+        ...options,
+      }),
+    crash: async ({ handle }, id, attempts) => {
+      await sql`UPDATE pgboss.job SET state = 'active', retry_count = ${attempts - 1},
+        started_on = now() - interval '10 seconds', expire_in = interval '1 second'
+        WHERE id = ${id}`.execute(handle.db);
+    },
+  };
+  return [embedded, pgboss];
+});
+
+describe.each(subjects)('job queue: $label', (subject) => {
+  let db: Opened;
+  const queues: (JobQueue & { close?(): Promise<void> })[] = [];
+  const queue = (options: QueueOptions = {}) => {
+    const q = subject.make(db, options);
     queues.push(q);
     return q;
   };
 
   beforeAll(async () => {
-    ({ handle, close } = await openMigrated(backend, 'jobs'));
+    db = await openMigrated(subject.backend, 'jobs');
   });
   afterAll(async () => {
-    for (const q of queues) await q.stop();
-    await close?.();
+    for (const q of queues) await (q.close ? q.close() : q.stop());
+    await db?.close();
   });
-
   it('runs a queued job once with its payload and progress, and keeps one job per singleton key', async () => {
     const q = queue();
     const seen: { payload: unknown; attempt: number }[] = [];
     const id = (await q.enqueue('echo', { n: 1 }, { singletonKey: 'k1' }))!;
-    expect(id).toMatch(/^\d+$/);
+    expect(id).toMatch(/^[\w-]+$/);
     expect(await q.enqueue('echo', { n: 2 }, { singletonKey: 'k1' })).toBeUndefined();
     expect((await q.get(id))!.state).toBe('queued');
     await q.start({
@@ -70,6 +122,28 @@ describe.each(backends())('embedded job queue on $kind', (backend) => {
     const again = await q.enqueue('echo', { n: 3 }, { singletonKey: 'k1' });
     expect(again).toBeDefined();
     await settled(q, again!);
+    await q.stop();
+  });
+
+  it('refuses a second job for a singleton key while the first is active', async () => {
+    const q = queue();
+    let release: () => void = () => undefined;
+    let running = false;
+    await q.start({
+      hold: {
+        run: () =>
+          new Promise<void>((ok) => {
+            running = true;
+            release = ok;
+          }),
+      },
+    });
+    const id = (await q.enqueue('hold', {}, { singletonKey: 'busy' }))!;
+    await until('the job to start', async () => (running ? true : undefined));
+    expect((await q.get(id))!.state).toBe('active');
+    expect(await q.enqueue('hold', {}, { singletonKey: 'busy' })).toBeUndefined();
+    release();
+    expect((await settled(q, id)).state).toBe('completed');
     await q.stop();
   });
 
@@ -125,16 +199,7 @@ describe.each(backends())('embedded job queue on $kind', (backend) => {
     // What a worker killed with -9 leaves behind: the row active, leased by a dead owner.
     const dead = queue({ leaseMs: 60_000 });
     const id = (await dead.enqueue('work', { x: 1 }))!;
-    await handle.db
-      .updateTable('jobs')
-      .set({
-        state: 'active',
-        attempts: 1,
-        lease_owner: 'dead-worker',
-        lease_until: new Date(Date.now() - 1000).toISOString(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await subject.crash(db, id, 1);
     const runs: { attempt: number; worker: string }[] = [];
     const handler = (worker: string): JobHandler => ({
       run: async (_, ctx) => {
@@ -178,16 +243,7 @@ describe.each(backends())('embedded job queue on $kind', (backend) => {
   it('gives a job up after maxAttempts crashed attempts and tells its handler', async () => {
     const q = queue();
     const id = (await q.enqueue('doomed', { y: 2 }, { maxAttempts: 2 }))!;
-    await handle.db
-      .updateTable('jobs')
-      .set({
-        state: 'active',
-        attempts: 2,
-        lease_owner: 'dead-worker',
-        lease_until: new Date(Date.now() - 1000).toISOString(),
-      })
-      .where('id', '=', id)
-      .execute();
+    await subject.crash(db, id, 2);
     const abandoned: unknown[] = [];
     let ran = false;
     await q.start({
@@ -204,6 +260,7 @@ describe.each(backends())('embedded job queue on $kind', (backend) => {
     expect(job.state).toBe('failed');
     expect(job.error).toMatch(/stopped 2 times/);
     expect(ran).toBe(false);
+    await until('the handler to hear of it', async () => (abandoned.length ? true : undefined));
     expect(abandoned).toEqual([{ payload: { y: 2 }, reason: job.error }]);
     await q.stop();
   });

@@ -41,6 +41,8 @@ describe.each(backends())('kill -9 during a demultiplexing job, $kind', (backend
       SEQHUB_DATA_DIR: join(dir, 'data'),
       SEQHUB_LOG_LEVEL: 'silent',
       SEQHUB_JOB_LEASE_SECONDS: '2',
+      // The embedded queue's crash recovery (test/e2e/scale-out.test.ts does pg-boss's).
+      SEQHUB_QUEUE: 'embedded',
     };
     const first = await serve(env);
     children.push(first.child);

@@ -15,6 +15,8 @@ import { writeSyntheticRun } from '../support/synthetic-run.js';
  * a generated one (8 tiles x 30,000 clusters, 2x51 + 8 + 8 cycles) so the job is still working
  * when it is stopped.
  */
+const EMBEDDED = { SEQHUB_QUEUE: 'embedded' };
+
 describe.each(backends())('stopping a demultiplexing job on $kind', (backend: Backend) => {
   let hub: TestHub;
   let user: User;
@@ -24,7 +26,8 @@ describe.each(backends())('stopping a demultiplexing job on $kind', (backend: Ba
 
   beforeAll(async () => {
     writeSyntheticRun(folder, { tiles: 8, clusters: 30_000, readLength: 51, samples: 8 });
-    hub = await startTestHub(backend);
+    // The embedded queue on both databases: these tests read and edit its `jobs` table.
+    hub = await startTestHub(backend, { env: EMBEDDED });
     ({ user, token } = await hub.newUser());
     runId = await importRun(hub, user, folder);
   }, 120_000);
@@ -130,7 +133,7 @@ describe.skipIf(!BCL2FASTR_RUN).each(backends())(
 
     it('is given up after 3 attempts: NeedsAttention saying so, no Sample', async () => {
       // A hub that runs no workers (SEQHUB_WORKERS=0): the job stays queued until we start them.
-      hub = await startTestHub(backend, { env: { SEQHUB_WORKERS: '0' } });
+      hub = await startTestHub(backend, { env: { ...EMBEDDED, SEQHUB_WORKERS: '0' } });
       const { user, token } = await hub.newUser();
       const runId = await importRun(hub, user, BCL2FASTR_RUN!);
       const call = (method: string, path: string, body?: unknown) =>

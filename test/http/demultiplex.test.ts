@@ -101,7 +101,8 @@ describe.skipIf(!BCL2FASTR_RUN).each(matrix)(
       (await call('POST', 'projects', { Name: name })).body.Response.Id as string;
 
     beforeAll(async () => {
-      hub = await startTestHub(backend, { storage });
+      // The embedded queue on both databases: a test reads its `jobs` table.
+      hub = await startTestHub(backend, { storage, env: { SEQHUB_QUEUE: 'embedded' } });
       ({ user, token } = await hub.newUser());
       runId = await importRun(hub, user, BCL2FASTR_RUN!);
     });

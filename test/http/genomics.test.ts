@@ -59,7 +59,8 @@ describe.skipIf(!haveTools()).each(backends())('genomic queries on $kind', (back
   const ref = (name: string) => join(dir, name);
 
   beforeAll(async () => {
-    hub = await startTestHub(backend);
+    // The embedded queue on both databases: a test reads its `jobs` table.
+    hub = await startTestHub(backend, { env: { SEQHUB_QUEUE: 'embedded' } });
     h = await genomicsHub(hub);
     for (const name of [NA12878, 'raw.g.vcf.gz', 'volvox.test.vcf.gz']) {
       copyFileSync(fixture(name), ref(name));

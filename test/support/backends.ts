@@ -81,12 +81,12 @@ export function storages(): Storage[] {
 
 /**
  * A fresh, migrated database of `backend` for a contract test (SQLite in a temporary folder named
- * after `label`), and how to close and remove it.
+ * after `label`), its URL when it is PostgreSQL, and how to close and remove it.
  */
 export async function openMigrated(
   backend: Backend,
   label: string,
-): Promise<{ handle: DbHandle; close(): Promise<void> }> {
+): Promise<{ handle: DbHandle; url: string | undefined; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `seqhub-contract-${label}-`));
   const db = await backend.create();
   const handle = openDatabase(
@@ -97,6 +97,7 @@ export async function openMigrated(
   await migrateToLatest(handle);
   return {
     handle,
+    url: db.env.DATABASE_URL,
     close: async () => {
       await handle.close();
       await db.drop();

@@ -17,13 +17,17 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 
 /**
  * Starts `seqhub serve` on a free port with `env` (over a clean environment); resolves once it
- * listens, with its URL and the admin token a first start prints.
+ * listens, with its URL and the admin token a first start prints. `args`: more flags
+ * (`--no-workers`).
  */
 export function serve(
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ child: ChildProcess; url: string; token?: string }> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: cleanEnv(env) });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+      env: cleanEnv(env),
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));

@@ -5,3 +5,10 @@ export {
   JobInterrupted,
   type EmbeddedQueueOptions,
 } from './embedded.queue.js';
+export {
+  DEFAULT_RETRY_DELAY_SECONDS,
+  PGBOSS_JOB_CONCURRENCY,
+  PGBOSS_SCHEMA,
+  PgBossJobQueue,
+  type PgBossQueueOptions,
+} from './pgboss.queue.js';

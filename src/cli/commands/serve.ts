@@ -11,8 +11,15 @@ export function serveCommand(program: Command, rt: CliRuntime): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 3000)')
     .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)')
-    .action(async (opts: { host?: string; port?: string; dataDir?: string }) => {
-      const config = loadConfig({ env: rt.env, flags: opts, cwd: rt.cwd });
+    .option('--no-workers', 'run no job workers here: `seqhub worker` processes run the jobs')
+    .action(async (opts: { host?: string; port?: string; dataDir?: string; workers: boolean }) => {
+      const { workers, ...flags } = opts;
+      const config = loadConfig({
+        env: rt.env,
+        // Without the flag commander says true: the environment (SEQHUB_WORKERS) decides then.
+        flags: { ...flags, workers: workers ? undefined : false },
+        cwd: rt.cwd,
+      });
       let server: Awaited<ReturnType<CliRuntime['startServer']>>;
       try {
         server = await rt.startServer(config);
@@ -33,5 +40,31 @@ export function serveCommand(program: Command, rt: CliRuntime): void {
       rt.out(`listening on ${server.url}`);
       await rt.untilStopped();
       await server.close();
+    });
+}
+
+/** `seqhub worker`: the job handlers only, on the same configuration as `serve` (issue 10). */
+export function workerCommand(program: Command, rt: CliRuntime): void {
+  program
+    .command('worker')
+    .description(
+      'run job workers only (demultiplexing, indexing) for the hub configured as for serve; SIGTERM hands running jobs back',
+    )
+    .option('--concurrency <n>', 'jobs run at once (default 1, env SEQHUB_JOB_CONCURRENCY)')
+    .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)')
+    .action(async (opts: { concurrency?: string; dataDir?: string }) => {
+      const config = loadConfig({ env: rt.env, flags: opts, cwd: rt.cwd });
+      let worker: Awaited<ReturnType<CliRuntime['startWorker']>>;
+      try {
+        worker = await rt.startWorker(config, (line) => rt.out(line));
+      } catch (error) {
+        throw new CliError(`cannot start (${describeDb(config)}): ${(error as Error).message}`);
+      }
+      rt.out(
+        `worker ready: ${config.queue.kind} queue on ${describeDb(config)}, concurrency ${config.queue.concurrency}`,
+      );
+      await rt.untilStopped();
+      await worker.close();
+      rt.out('worker stopped');
     });
 }
