@@ -116,7 +116,7 @@ export function createServices(
   authOptions: AuthOptions = {},
   queue: JobQueue = noQueue,
 ): Services {
-  const access = new AccessService(repos);
+  const access = new AccessService(repos, clock);
   const limiter = new FailureLimiter(
     clock,
     authOptions.tokenFailuresPerIp === undefined
