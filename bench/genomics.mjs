@@ -160,7 +160,11 @@ try {
     const s = 1 + Math.floor(rand() * (CHROM_LEN - span));
     return { s, e: s + span - 1 };
   });
+  // CPU time of this process (hub and client together) per query: on a machine shared with
+  // other work, wall-clock percentiles mostly measure the queue for a CPU; this measures the work.
+  const cpuPer = [];
   const run = async (paths) => {
+    const cpu0 = process.cpuUsage();
     const lat = [];
     let next = 0;
     await Promise.all(
@@ -175,8 +179,21 @@ try {
         }
       }),
     );
+    const cpu = process.cpuUsage(cpu0);
+    cpuPer.push((cpu.user + cpu.system) / 1000 / paths.length);
     return lat;
   };
+  // BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of the query phase alone (open it in Chrome
+  // DevTools, or summarize with `node bench/profile-summary.mjs file.cpuprofile`).
+  const profile = process.env.BENCH_PROFILE;
+  const session = profile ? new (await import('node:inspector')).Session() : undefined;
+  const post = (method, params) =>
+    new Promise((ok, fail) => session.post(method, params, (e, r) => (e ? fail(e) : ok(r))));
+  if (session) {
+    session.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
   const cov = await run(
     coverageQueries.map(
       (q) => `coverage/${bamUp.id}/chr1?StartPos=${q.s}&EndPos=${q.e}&zoomLevel=${q.zoom}`,
@@ -187,6 +204,11 @@ try {
       (q) => `variantset/${vcfUp.id}/variants/chr1?StartPos=${q.s}&EndPos=${q.e}&Limit=1000`,
     ),
   );
+  if (session) {
+    const { profile: p } = await post('Profiler.stop');
+    writeFileSync(profile, JSON.stringify(p));
+    session.disconnect();
+  }
   const refCov = coverageQueries
     .slice(0, 100)
     .map((q) =>
@@ -196,10 +218,10 @@ try {
     .slice(0, 100)
     .map((q) => time('sh', ['-c', `tabix ${refVcf} chr1:${q.s}-${q.e} > /dev/null`]));
   log(
-    `coverage queries (16 concurrent): p50 ${ms(pct(cov, 50))}, p99 ${ms(pct(cov, 99))} (target p99 < 10 ms); samtools depth -a -r (one process each, 100 of them): p50 ${ms(pct(refCov, 50))}, p99 ${ms(pct(refCov, 99))}`,
+    `coverage queries (16 concurrent): p50 ${ms(pct(cov, 50))}, p99 ${ms(pct(cov, 99))} (target p99 < 10 ms); CPU ${ms(cpuPer[0])} per query; samtools depth -a -r (one process each, 100 of them): p50 ${ms(pct(refCov, 50))}, p99 ${ms(pct(refCov, 99))}`,
   );
   log(
-    `variant queries <= 1,000 records (16 concurrent): p50 ${ms(pct(vars, 50))}, p99 ${ms(pct(vars, 99))} (target p99 < 20 ms); tabix (one process each, 100 of them): p50 ${ms(pct(refVar, 50))}, p99 ${ms(pct(refVar, 99))}`,
+    `variant queries <= 1,000 records (16 concurrent): p50 ${ms(pct(vars, 50))}, p99 ${ms(pct(vars, 99))} (target p99 < 20 ms); CPU ${ms(cpuPer[1])} per query; tabix (one process each, 100 of them): p50 ${ms(pct(refVar, 50))}, p99 ${ms(pct(refVar, 99))}`,
   );
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
@@ -214,8 +236,18 @@ try {
           vcfMs: vcfUp.ms,
           htslibVcfMs: tBgzip + tTabix,
         },
-        coverage: { p50: pct(cov, 50), p99: pct(cov, 99), samtoolsP50: pct(refCov, 50) },
-        variants: { p50: pct(vars, 50), p99: pct(vars, 99), tabixP50: pct(refVar, 50) },
+        coverage: {
+          p50: pct(cov, 50),
+          p99: pct(cov, 99),
+          cpuMsPerQuery: cpuPer[0],
+          samtoolsP50: pct(refCov, 50),
+        },
+        variants: {
+          p50: pct(vars, 50),
+          p99: pct(vars, 99),
+          cpuMsPerQuery: cpuPer[1],
+          tabixP50: pct(refVar, 50),
+        },
       },
       null,
       2,

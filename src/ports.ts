@@ -531,6 +531,12 @@ export interface BlobStore {
   ): Promise<number>;
   /** Streams the object, or the inclusive range of it. */
   read(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * The inclusive range of the object, in memory (shorter when the object ends first); a missing
+   * object rejects. For small random reads (index and block lookups of region queries): the
+   * bytes come back in a fresh buffer of their own (`byteOffset` 0), without a stream.
+   */
+  readRange(key: string, range: ByteRange): Promise<Buffer>;
   /** Deletes objects; missing keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
   /** Keys under `prefix` last modified before `before` (for the sweeper). */

@@ -15,6 +15,7 @@ import { caseInsensitiveParams } from './plugins/case-insensitive.js';
 import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
 import { appSessionRoutes, appSessionV2Routes } from './routes/appsessions.routes.js';
+import { drsRoutes } from './routes/drs.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
 import { genomeRoutes } from './routes/genomes.routes.js';
 import { genomicsRoutes } from './routes/genomics.routes.js';
@@ -203,6 +204,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   );
   await app.register(appSessionV2Routes, { ...deps, prefix: '/v2' });
   await app.register(htsgetRoutes, deps);
+  await app.register(drsRoutes, { ...deps, prefix: '/ga4gh/drs/v1' });
   await app.register(webRoutes, {
     ...deps,
     csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),

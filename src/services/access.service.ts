@@ -19,8 +19,20 @@ import {
   type Sample,
   type ScopeSubject,
 } from '../domain/index.js';
-import type { Repositories, Viewer } from '../ports.js';
+import type { Clock, Repositories, Viewer } from '../ports.js';
 import type { Principal } from './principal.js';
+
+/**
+ * How long a `read` verdict on an indexed genomic file is reused by the region queries of one
+ * caller (issue 7). A genome browser sends dozens of coverage and variant queries a second on one
+ * file; checking each took two queries and a fifth of a coverage query's CPU (bench/genomics
+ * profile). A sharing change made through this process clears every verdict at once; one made
+ * through another process takes effect here within this time, as token revocation does
+ * (AuthService's principal cache, 5 s).
+ */
+const VERDICT_TTL_MS = 2_000;
+/** Bound on remembered verdicts; past it the cache starts over rather than grow. */
+const VERDICT_ENTRIES = 10_000;
 
 const LABEL: Record<ScopeSubject['type'] | 'appsession' | 'file', string> = {
   file: 'File',
@@ -50,7 +62,37 @@ export type Governed =
  * 1.4). Lists and search apply the same rule in SQL (adapters/db/repositories/visibility.ts).
  */
 export class AccessService {
-  constructor(private readonly repos: Repositories) {}
+  private readonly verdicts = new Map<string, { file: FileRecord; until: number }>();
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly clock?: Clock,
+  ) {}
+
+  /**
+   * {@link file} with `read`, for region queries on an indexed (`ready`) file: a caller's
+   * verdict is reused for VERDICT_TTL_MS. Only granted verdicts on ready files are kept (a
+   * complete file never changes, and its index never does once ready); a refusal is never
+   * cached.
+   */
+  async indexedFile(principal: Principal, rawId: string): Promise<FileRecord> {
+    const now = (this.clock?.now() ?? new Date()).getTime();
+    const who = principal.link ? `l${principal.link.id}` : `t${principal.tokenId}`;
+    const key = `${who}:${rawId}`;
+    const hit = this.verdicts.get(key);
+    if (hit && hit.until > now) return hit.file;
+    const file = await this.file(principal, rawId, 'read');
+    if (file.indexStatus === 'ready' && file.uploadStatus === 'complete') {
+      if (this.verdicts.size >= VERDICT_ENTRIES) this.verdicts.clear();
+      this.verdicts.set(key, { file, until: now + VERDICT_TTL_MS });
+    }
+    return file;
+  }
+
+  /** Who may see what changed (sharing, ownership, links): forget every cached verdict. */
+  changed(): void {
+    this.verdicts.clear();
+  }
 
   private denied(need: Access, type: keyof typeof LABEL): AppError {
     return forbidden(

@@ -4,6 +4,7 @@ import { AppResultService } from './appresult.service.js';
 import { AppSessionService } from './appsession.service.js';
 import { AuthService } from './auth.service.js';
 import { DemuxService } from './demux.service.js';
+import { DrsService } from './drs.service.js';
 import { FileService, type FileServiceOptions } from './file.service.js';
 import { GenomicsService } from './genomics/genomics.service.js';
 import { GenomicsIndexer } from './genomics/index-file.js';
@@ -33,6 +34,7 @@ export { FAILURE_RULES } from './failure-limiter.js';
 export type { FileServiceOptions } from './file.service.js';
 export type { CoverageAnswer, GenomicFile, VariantPage } from './genomics/genomics.service.js';
 export { MAX_VARIANT_PAGE } from './genomics/genomics.service.js';
+export { DRS_ACCESS_ID } from './drs.service.js';
 export { HtsgetError, HtsgetErrors, asHtsget } from './genomics/htsget.service.js';
 export type { HtsgetRequest, HtsgetTicket } from './genomics/htsget.service.js';
 export type { PropertyView, ReferencedObject, ResolvedRef } from './property.service.js';
@@ -65,6 +67,8 @@ export interface Services {
   demux: DemuxService;
   genomics: GenomicsService;
   htsget: HtsgetService;
+  /** GA4GH DRS 1.4 over complete files (issue 7). */
+  drs: DrsService;
   /** Indexes VCF/BAM uploads in the background (issue 7); stop it before closing the database. */
   indexer: GenomicsIndexer;
 }
@@ -112,7 +116,7 @@ export function createServices(
   authOptions: AuthOptions = {},
   queue: JobQueue = noQueue,
 ): Services {
-  const access = new AccessService(repos);
+  const access = new AccessService(repos, clock);
   const limiter = new FailureLimiter(
     clock,
     authOptions.tokenFailuresPerIp === undefined
@@ -152,6 +156,7 @@ export function createServices(
     files,
     genomics,
     htsget: new HtsgetService(access, genomics, files, storage.blobs, clock),
+    drs: new DrsService(access, files),
     indexer,
     properties: new PropertyService(repos, access),
     search: new SearchService(repos, access),

@@ -113,6 +113,7 @@ export class SharingService {
         details: { previousLevel: before },
       });
     });
+    this.access.changed();
   }
 
   /**
@@ -153,6 +154,7 @@ export class SharingService {
         details: { previousOwner: resource.ownerId, newOwner: user.id },
       });
     });
+    this.access.changed();
     return kind === 'project'
       ? (await this.repos.projects.findById(resource.id))!
       : (await this.repos.runs.findById(resource.id))!;
@@ -216,6 +218,7 @@ export class SharingService {
       return found;
     });
     this.auth.forget(done.tokenHash);
+    this.access.changed();
     return done.link;
   }
 

@@ -254,7 +254,7 @@ function propertyEntries(): Record<string, Entry> {
   return out;
 }
 
-/** Variants and coverage (issue 7) read file contents: `read`, as downloads. */
+/** Variants, coverage, htsget and DRS (issue 7): file contents need `read`, as downloads. */
 function genomicsEntries(): Record<string, Entry> {
   const out: Record<string, Entry> = {};
   for (const [route, url] of [
@@ -301,6 +301,25 @@ function genomicsEntries(): Record<string, Entry> {
     expect: profile(403, 403, 403, 403, 403, 403),
     prepare: (c) => ({ url: `/htsget/data/${c.ids.bam}` }),
   };
+  // GA4GH DRS (errors in its own shape; the same statuses as the file routes).
+  const drs = '/ga4gh/drs/v1';
+  out[`GET ${drs}/service-info`] = {
+    expect: PUBLIC,
+    prepare: () => ({ url: `${drs}/service-info` }),
+  };
+  for (const method of ['GET', 'POST'] as const) {
+    const body = method === 'POST' ? { body: {} } : {};
+    out[`${method} ${drs}/objects/:object_id`] = {
+      expect: READ_P,
+      prepare: (c) => ({ url: `${drs}/objects/${c.ids.file}`, ...body }),
+      check: (c, _a, b) => expect(b.id).toBe(c.ids.file),
+    };
+    out[`${method} ${drs}/objects/:object_id/access/:access_id`] = {
+      expect: CONTENT_P,
+      prepare: (c) => ({ url: `${drs}/objects/${c.ids.file}/access/https`, ...body }),
+      check: (_c, _a, b) => expect(b.url).toMatch(/^http/),
+    };
+  }
   return out;
 }
 

@@ -406,6 +406,41 @@ describe.skipIf(!haveTools()).each(backends())('genomic queries on $kind', (back
     expect(empty.IndexStatus).toBe('ready');
     expect((await h.get(`coverage/${empty.Id}/chrM/meta`)).body.Response.MaxCoverage).toBe(0);
   });
+
+  it('access verdicts reused between region queries end at once when a share or link is revoked', async () => {
+    const bam = await h.upload('shared.bam', readFileSync(fixture('volvox-sorted.bam')));
+    const reader = await hub.newUser();
+    const owner = (path: string, method: string, body?: unknown) =>
+      fetch(`${hub.url}/v1pre3/${path}`, {
+        method,
+        headers: { 'x-access-token': h.token, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+    const asCaller = async (token: string) =>
+      (
+        await fetch(`${hub.url}/v1pre3/coverage/${bam.Id}/ctgA?StartPos=1&EndPos=5000`, {
+          headers: { 'x-access-token': token },
+        })
+      ).status;
+    const shared = await owner(`projects/${h.project.Id}/collaborators`, 'POST', {
+      UserId: reader.user.id,
+      Access: 'Read',
+    });
+    expect(shared.status).toBe(200);
+    expect(await asCaller(reader.token)).toBe(200);
+    expect(await asCaller(reader.token)).toBe(200);
+    const revoked = await owner(
+      `projects/${h.project.Id}/collaborators/${reader.user.id}`,
+      'DELETE',
+    );
+    expect(revoked.status).toBe(200);
+    expect(await asCaller(reader.token)).toBe(404);
+    const link = (await json(await owner(`projects/${h.project.Id}/links`, 'POST', { Label: 'l' })))
+      .Response;
+    expect(await asCaller(link.Token)).toBe(200);
+    expect((await owner(`projects/${h.project.Id}/links/${link.Id}`, 'DELETE')).status).toBe(200);
+    expect(await asCaller(link.Token)).toBe(401);
+  });
 });
 
 describe.skipIf(!haveTools() || storages().length < 2)('genomic queries on S3 storage', () => {

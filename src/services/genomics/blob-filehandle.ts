@@ -7,7 +7,7 @@ export async function readBlob(blobs: BlobStore, key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Reads bytes [start, end) of an object. */
+/** Reads bytes [start, end) of an object, in a buffer of its own (`byteOffset` 0). */
 export async function readBlobRange(
   blobs: BlobStore,
   key: string,
@@ -15,11 +15,7 @@ export async function readBlobRange(
   end: number,
 ): Promise<Buffer> {
   if (end <= start) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of await blobs.read(key, { start, end: end - 1 })) {
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return blobs.readRange(key, { start, end: end - 1 });
 }
 
 /**
@@ -35,14 +31,13 @@ export class BlobFilehandle {
 
   async read(length: number, position: number): Promise<Uint8Array<ArrayBuffer>> {
     const end = Math.min(position + length, this.size);
-    const bytes = await readBlobRange(this.blobs, this.key, position, end);
-    return copy(bytes);
+    return own(await readBlobRange(this.blobs, this.key, position, end));
   }
 
   readFile(): Promise<Uint8Array<ArrayBuffer>>;
   readFile(options: unknown): Promise<any>;
   async readFile(): Promise<any> {
-    return copy(await readBlob(this.blobs, this.key));
+    return own(await readBlob(this.blobs, this.key));
   }
 
   async stat(): Promise<{ size: number }> {
@@ -52,8 +47,14 @@ export class BlobFilehandle {
   async close(): Promise<void> {}
 }
 
-/** A fresh array at offset 0 of its own buffer: the GMOD parsers view `.buffer` from byte 0. */
-function copy(bytes: Buffer): Uint8Array<ArrayBuffer> {
+/**
+ * The bytes at offset 0 of their own buffer, as the GMOD parsers need (they view `.buffer` from
+ * byte 0): as they are when they already are (readRange's buffers), else copied.
+ */
+function own(bytes: Buffer): Uint8Array<ArrayBuffer> {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+    return new Uint8Array(bytes.buffer as ArrayBuffer, 0, bytes.byteLength);
+  }
   const out = new Uint8Array(bytes.length);
   out.set(bytes);
   return out;

@@ -96,7 +96,7 @@ export class GenomicsService {
    * its index is ready; a file still indexing or whose indexing failed is a 409 saying so.
    */
   async ready(principal: Principal, fileId: string, kind: GenomicKind): Promise<GenomicFile> {
-    const file = await this.access.file(principal, fileId, 'read');
+    const file = await this.access.indexedFile(principal, fileId);
     requireKind(kind, genomicKindOf(file.name), file.id);
     return { file, manifest: await this.manifestOf(file) };
   }
