@@ -8,7 +8,8 @@ const apiClientManifest: AppManifest = {
   ...API_CLIENT_APPLICATION,
   slug: 'api-client',
   version: '1.0.0',
-  shortDescription: 'AppSessions created by clients that write Samples and AppResults through the API.',
+  shortDescription:
+    'AppSessions created by clients that write Samples and AppResults through the API.',
   longDescription:
     'The hub creates an AppSession of this application when a client creates a Sample or AppResult without naming one (spec 4.4). It cannot be launched.',
   category: 'Native',

@@ -172,7 +172,11 @@ function parseValue(f: AppInputField, prop: Record<string, unknown>): LaunchValu
       // BaseSpace forms carry the genome as a string setting (spec 4.7 `Input.genome-id`).
       if (type !== 'string' && type !== 'genome')
         throw invalid(`${input} must have Type 'string' (a genome id or href)`);
-      return { kind: 'ref', refKind: 'genome', id: refId(contentText(prop, input), 'genome', input) };
+      return {
+        kind: 'ref',
+        refKind: 'genome',
+        id: refId(contentText(prop, input), 'genome', input),
+      };
     }
     default:
       if (type !== 'string')
@@ -295,7 +299,11 @@ export function launchProperties(
         },
       });
     } else if (v.kind === 'ref' && v.refKind !== 'genome') {
-      out.push({ name, description, value: { type: v.refKind, content: { kind: v.refKind, id: v.id } } });
+      out.push({
+        name,
+        description,
+        value: { type: v.refKind, content: { kind: v.refKind, id: v.id } },
+      });
     } else if (v.kind === 'ref') {
       out.push({ name, description, value: { type: 'string', content: `v1pre3/genomes/${v.id}` } });
     } else {

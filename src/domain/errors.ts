@@ -140,7 +140,7 @@ export const ErrorCodes = {
   },
   'BASESPACE.APPLICATIONS.INPUT_INVALID': {
     status: 400,
-    doc: 'An app launch whose inputs do not fit the app\'s form: a missing or unknown input, a wrong type, an option out of range; the message names the input.',
+    doc: "An app launch whose inputs do not fit the app's form: a missing or unknown input, a wrong type, an option out of range; the message names the input.",
   },
   'BASESPACE.GENOMES.NO_SEQUENCE': {
     status: 400,

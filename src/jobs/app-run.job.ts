@@ -19,12 +19,7 @@ import type {
   JobHandler,
   Repositories,
 } from '../ports.js';
-import {
-  ChecksumStream,
-  FASTQ_NAME,
-  GENOME_FILES,
-  type AppRunPayload,
-} from '../services/index.js';
+import { ChecksumStream, FASTQ_NAME, GENOME_FILES, type AppRunPayload } from '../services/index.js';
 
 export interface AppRunJobDeps {
   repos: Repositories;
@@ -95,13 +90,17 @@ const isFinal = (status: string) => (FINAL_STATUSES as readonly string[]).includ
 const envName = (fieldId: string) => `OPT_${fieldId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 /** A file-name stem from a sample name: letters, digits, `.`, `-`, `_`. */
 const stemOf = (name: string, id: string) =>
-  name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 100) || `sample-${id}`;
+  name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 100) || `sample-${id}`;
 
 /** A single stream of several blobs one after the other (gzip members concatenate). */
 function concatenated(blobs: BlobStore, keys: readonly string[]): Readable {
   return Readable.from(
     (async function* () {
-      for (const key of keys) for await (const chunk of await blobs.read(key)) yield chunk as Buffer;
+      for (const key of keys)
+        for await (const chunk of await blobs.read(key)) yield chunk as Buffer;
     })(),
   );
 }
@@ -126,7 +125,8 @@ export function appRunJob(deps: AppRunJobDeps): JobHandler {
       const session = await repos.appSessions.findById(sessionId);
       if (!session || isFinal(session.status)) return;
       const app = findApplication(payload.appId);
-      if (!app || app.engine.kind !== 'script') throw new Error(`app ${payload.appId} is not a script app`);
+      if (!app || app.engine.kind !== 'script')
+        throw new Error(`app ${payload.appId} is not a script app`);
       const engine = app.engine;
 
       const log = new LogWriter(repos, sessionId, await repos.appSessionLogs.next(sessionId));
@@ -149,7 +149,9 @@ export function appRunJob(deps: AppRunJobDeps): JobHandler {
       let writes: Promise<unknown> = Promise.resolve();
       const summary = (text: string) => {
         writes = writes
-          .then(() => repos.appSessions.update(sessionId, { statusSummary: text.slice(0, SUMMARY_MAX) }))
+          .then(() =>
+            repos.appSessions.update(sessionId, { statusSummary: text.slice(0, SUMMARY_MAX) }),
+          )
           .then(
             (s) => {
               if (!s) stopped();
@@ -163,7 +165,15 @@ export function appRunJob(deps: AppRunJobDeps): JobHandler {
       try {
         log.line(`seqhub: ${app.slug} ${app.version}, attempt ${context.attempt}`);
         await summary('Staging inputs');
-        const stems = await stageInputs(repos, blobs, ws, payload, engine.needsGenomeIndex, log, controller.signal);
+        const stems = await stageInputs(
+          repos,
+          blobs,
+          ws,
+          payload,
+          engine.needsGenomeIndex,
+          log,
+          controller.signal,
+        );
         const env: Record<string, string> = {
           SEQHUB_APP: app.slug,
           SEQHUB_THREADS: String(app.resources.threads),
@@ -220,7 +230,9 @@ export function appRunJob(deps: AppRunJobDeps): JobHandler {
         for (const c of copies) if (c.status === 'rejected') throw c.reason;
         controller.signal.throwIfAborted();
         const published = await publish(repos, payload, app, stems, outputs);
-        log.line(`seqhub: published ${published.resultIds.length} AppResult(s), ${published.files.length} file(s)`);
+        log.line(
+          `seqhub: published ${published.resultIds.length} AppResult(s), ${published.files.length} file(s)`,
+        );
         await log.flush();
         deps.onFilesPublished?.(published.files);
       } catch (error) {
@@ -312,7 +324,14 @@ async function stageInputs(
     const stage = async (list: FileRecord[], read: string) => {
       const path = `inputs/${id}/${read}${gz(list)}`;
       log.line(`seqhub: staging ${list.map((f) => f.name).join(', ')} as ${read}`);
-      await ws.write(path, concatenated(blobs, list.map((f) => f.storageKey!)), signal);
+      await ws.write(
+        path,
+        concatenated(
+          blobs,
+          list.map((f) => f.storageKey!),
+        ),
+        signal,
+      );
       return path;
     };
     const p1 = await stage(r1, 'R1');
@@ -328,7 +347,11 @@ async function stageInputs(
       throw new Error(`genome ${payload.genomeId} has no indexed sequence`);
     log.line(`seqhub: staging genome ${genome.id} (${genome.displayName})`);
     for (const name of [GENOME_FILES.fasta, GENOME_FILES.fai, GENOME_FILES.minimap2])
-      await ws.write(`inputs/genome/${name}`, await blobs.read(`${genome.sequence.key}${name}`), signal);
+      await ws.write(
+        `inputs/genome/${name}`,
+        await blobs.read(`${genome.sequence.key}${name}`),
+        signal,
+      );
   }
   return stems;
 }
@@ -355,7 +378,12 @@ async function collectOutputs(
       throw new Error(`${app.slug} wrote outputs/${f.name}, outside a sample's output folder`);
     const path = f.name.slice(slash + 1);
     let properties: Record<string, string> = {};
-    if (app.engine.kind === 'script' && app.engine.summarize && path.endsWith('.json') && f.size <= SUMMARY_FILE_MAX) {
+    if (
+      app.engine.kind === 'script' &&
+      app.engine.summarize &&
+      path.endsWith('.json') &&
+      f.size <= SUMMARY_FILE_MAX
+    ) {
       const chunks: Buffer[] = [];
       for await (const chunk of await ws.open(`outputs/${f.name}`)) chunks.push(chunk as Buffer);
       try {
@@ -394,7 +422,10 @@ async function publish(
         ownerId: payload.userId,
         appSessionId: payload.appSessionId,
         name: `${sample?.name ?? stems.get(sampleId)} ${app.name}`.slice(0, 255),
-        description: `${app.name} ${app.version} of sample ${sample?.name ?? sampleId}`.slice(0, 1024),
+        description: `${app.name} ${app.version} of sample ${sample?.name ?? sampleId}`.slice(
+          0,
+          1024,
+        ),
         genomeId: payload.genomeId,
         references: [{ rel: 'using', kind: 'sample', id: sampleId }],
       });
@@ -410,7 +441,8 @@ async function publish(
           name,
           directory: slash < 0 ? '' : o.path.slice(0, slash),
           path: o.path,
-          contentType: CONTENT_TYPES[name.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream',
+          contentType:
+            CONTENT_TYPES[name.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream',
           multipart: false,
         });
         const complete = await tx.files.transition(file.id, 'pending', {

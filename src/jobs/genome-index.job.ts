@@ -35,7 +35,11 @@ export function genomeIndexJob(deps: GenomeIndexJobDeps): JobHandler {
       const ws = await sandbox.open(`genome-${genome.id}`);
       const lines: string[] = [];
       try {
-        await ws.write(GENOME_FILES.fasta, await blobs.read(`${key}${GENOME_FILES.fasta}`), context.signal);
+        await ws.write(
+          GENOME_FILES.fasta,
+          await blobs.read(`${key}${GENOME_FILES.fasta}`),
+          context.signal,
+        );
         const result = await ws.exec(SCRIPT, {
           env: {},
           timeLimitMs: TIME_LIMIT_MS,
@@ -54,7 +58,10 @@ export function genomeIndexJob(deps: GenomeIndexJobDeps): JobHandler {
           await repos.genomes.setSequenceStatus(
             genome.id,
             'failed',
-            `indexing failed (${result.timedOut ? 'time limit' : `exit code ${result.exitCode}`})${why ? `: ${why}` : ''}`.slice(0, MESSAGE_MAX),
+            `indexing failed (${result.timedOut ? 'time limit' : `exit code ${result.exitCode}`})${why ? `: ${why}` : ''}`.slice(
+              0,
+              MESSAGE_MAX,
+            ),
           );
           return;
         }

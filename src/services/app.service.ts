@@ -87,7 +87,8 @@ export class AppService {
       const session = await this.demux.start(principal, ref('run-id')!, {
         projectId: ref('project-id')!,
         sampleSheet: optionText(values['sample-sheet']),
-        withFailedReads: values['with-failed-reads']?.kind === 'boolean' && values['with-failed-reads'].value,
+        withFailedReads:
+          values['with-failed-reads']?.kind === 'boolean' && values['with-failed-reads'].value,
         barcodeMismatchesIndex1: optionNumber(values['barcode-mismatches-index1']),
         barcodeMismatchesIndex2: optionNumber(values['barcode-mismatches-index2']),
       });
@@ -120,7 +121,11 @@ export class AppService {
           {},
           { offset: 0, limit: 1000, sortBy: 'Name', sortDir: 'Asc' },
         );
-        if (!files.items.some((file) => file.uploadStatus === 'complete' && FASTQ_NAME.test(file.name)))
+        if (
+          !files.items.some(
+            (file) => file.uploadStatus === 'complete' && FASTQ_NAME.test(file.name),
+          )
+        )
           throw new AppError(
             'BASESPACE.APPLICATIONS.INPUT_INVALID',
             `Input.${f.id}: sample ${sample.id} (${sample.name}) has no complete FASTQ file`,

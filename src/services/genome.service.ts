@@ -62,9 +62,13 @@ export class GenomeService {
     const key = genome.sequence!.key;
     try {
       await this.blobs.write(`${key}${GENOME_FILES.fasta}`, fasta);
-      await this.queue.enqueue(GENOME_INDEX_JOB, { genomeId: genome.id } satisfies GenomeIndexPayload, {
-        singletonKey: `genome-${genome.id}`,
-      });
+      await this.queue.enqueue(
+        GENOME_INDEX_JOB,
+        { genomeId: genome.id } satisfies GenomeIndexPayload,
+        {
+          singletonKey: `genome-${genome.id}`,
+        },
+      );
     } catch (error) {
       await this.repos.genomes.setSequenceStatus(
         genome.id,

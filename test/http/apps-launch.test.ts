@@ -17,7 +17,12 @@ import { startTestHub, type TestHub } from '../support/hub.js';
  */
 const R1 = fileURLToPath(new URL('../fixtures/apps/reads_R1.fastq.gz', import.meta.url));
 
-const testApp = (id: string, slug: string, script: string, limits: Partial<AppManifest['resources']> = {}): AppManifest => ({
+const testApp = (
+  id: string,
+  slug: string,
+  script: string,
+  limits: Partial<AppManifest['resources']> = {},
+): AppManifest => ({
   id,
   slug,
   name: `Test ${slug}`,
@@ -29,7 +34,14 @@ const testApp = (id: string, slug: string, script: string, limits: Partial<AppMa
   inputs: [
     { id: 'project-id', label: 'Project', kind: 'project', required: true },
     { id: 'sample-id', label: 'Samples', kind: 'sample[]', required: true },
-    { id: 'mode', label: 'Mode', kind: 'enum', required: false, default: 'fast', choices: ['fast', 'slow'] },
+    {
+      id: 'mode',
+      label: 'Mode',
+      kind: 'enum',
+      required: false,
+      default: 'fast',
+      choices: ['fast', 'slow'],
+    },
   ],
   outputs: [],
   resources: { timeLimitSeconds: 600, memoryMb: 1024, threads: 1, ...limits },
@@ -59,7 +71,11 @@ registerApplication(
   ),
 );
 registerApplication(
-  testApp('9004', 'test-env', 'env | sort\nmkdir -p outputs/"$(cut -f1 inputs/samples.tsv | head -1)"\necho "$OPT_MODE" > outputs/"$(cut -f1 inputs/samples.tsv | head -1)"/mode.txt\n'),
+  testApp(
+    '9004',
+    'test-env',
+    'env | sort\nmkdir -p outputs/"$(cut -f1 inputs/samples.tsv | head -1)"\necho "$OPT_MODE" > outputs/"$(cut -f1 inputs/samples.tsv | head -1)"/mode.txt\n',
+  ),
 );
 
 /** Pids whose command line holds the marker. */
@@ -104,10 +120,18 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     hub = await startTestHub(backend);
     ({ token } = await hub.newUser());
     projectId = (await call('POST', 'projects', { Name: 'launch checks' })).body.Response.Id;
-    sampleId = (await call('POST', `projects/${projectId}/samples`, { Name: 'S 1', SampleId: 'S1' })).body
-      .Response.Id;
+    sampleId = (
+      await call('POST', `projects/${projectId}/samples`, { Name: 'S 1', SampleId: 'S1' })
+    ).body.Response.Id;
     const files = new FilesClient(hub.url, token);
-    await files.upload('samples', sampleId, 'S1_S1_L001_R1_001.fastq.gz', '', readFileSync(R1), 'application/gzip');
+    await files.upload(
+      'samples',
+      sampleId,
+      'S1_S1_L001_R1_001.fastq.gz',
+      '',
+      readFileSync(R1),
+      'application/gzip',
+    );
   }, 60_000);
   afterAll(async () => {
     await hub?.close();
@@ -125,8 +149,18 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
       expect(res.body.ResponseStatus.ErrorCode).toBe(code);
       expect(res.body.ResponseStatus.Message).toMatch(message);
     };
-    await expectError(await launch('no-such-app', props()), 404, 'NotFound', /Application id 'no-such-app'/);
-    await expectError(await launch('1', props()), 400, 'BASESPACE.APPLICATIONS.INPUT_INVALID', /cannot be launched/);
+    await expectError(
+      await launch('no-such-app', props()),
+      404,
+      'NotFound',
+      /Application id 'no-such-app'/,
+    );
+    await expectError(
+      await launch('1', props()),
+      400,
+      'BASESPACE.APPLICATIONS.INPUT_INVALID',
+      /cannot be launched/,
+    );
     await expectError(
       await launch('fastq-qc', props({ 'Input.sample-id': undefined })),
       400,
@@ -134,31 +168,49 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
       /Input\.sample-id \(Samples\) is required/,
     );
     await expectError(
-      await launch('fastq-qc', props({ 'Input.sample-id': { Type: 'sample[]', Items: ['v1pre3/samples/999999'] } })),
+      await launch(
+        'fastq-qc',
+        props({ 'Input.sample-id': { Type: 'sample[]', Items: ['v1pre3/samples/999999'] } }),
+      ),
       404,
       'NotFound',
       /^Input\.sample-id: Sample id '999999' doesn't exist/,
     );
     // Another user's sample: as unreadable as a missing one.
     const other = await hub.newUser();
-    const otherProject = (await call('POST', 'projects', { Name: 'theirs' }, other.token)).body.Response.Id;
+    const otherProject = (await call('POST', 'projects', { Name: 'theirs' }, other.token)).body
+      .Response.Id;
     const theirSample = (
-      await call('POST', `projects/${otherProject}/samples`, { Name: 'T', SampleId: 'T' }, other.token)
+      await call(
+        'POST',
+        `projects/${otherProject}/samples`,
+        { Name: 'T', SampleId: 'T' },
+        other.token,
+      )
     ).body.Response.Id;
     await expectError(
-      await launch('fastq-qc', props({ 'Input.sample-id': { Type: 'sample[]', Items: [theirSample] } })),
+      await launch(
+        'fastq-qc',
+        props({ 'Input.sample-id': { Type: 'sample[]', Items: [theirSample] } }),
+      ),
       404,
       'NotFound',
       /^Input\.sample-id: Sample id/,
     );
     await expectError(
-      await launch('fastq-qc', props({ 'Input.sample-id': { Type: 'project', Content: `v1pre3/projects/${projectId}` } })),
+      await launch(
+        'fastq-qc',
+        props({ 'Input.sample-id': { Type: 'project', Content: `v1pre3/projects/${projectId}` } }),
+      ),
       400,
       'BASESPACE.APPLICATIONS.INPUT_INVALID',
       /Input\.sample-id must have Type 'sample\[\]'/,
     );
     await expectError(
-      await launch('fastq-qc', props({ 'Input.dup-accuracy': { Type: 'string', Content: 'high' } })),
+      await launch(
+        'fastq-qc',
+        props({ 'Input.dup-accuracy': { Type: 'string', Content: 'high' } }),
+      ),
       400,
       'BASESPACE.APPLICATIONS.INPUT_INVALID',
       /Input\.dup-accuracy: 'high' is not a number/,
@@ -170,7 +222,10 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
       /Input\.dup-accuracy: 9 is outside 1\.\.3/,
     );
     await expectError(
-      await launch('fastq-qc', props({ 'Input.adapter-detection': { Type: 'string', Content: 'maybe' } })),
+      await launch(
+        'fastq-qc',
+        props({ 'Input.adapter-detection': { Type: 'string', Content: 'maybe' } }),
+      ),
       400,
       'BASESPACE.APPLICATIONS.INPUT_INVALID',
       /Input\.adapter-detection: 'maybe' is not true or false/,
@@ -195,20 +250,27 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     );
     // A genome without sequence (the seeded catalog) and one that does not exist.
     await expectError(
-      await launch('resequencing', props({ 'Input.genome-id': { Type: 'string', Content: 'v1pre3/genomes/4' } })),
+      await launch(
+        'resequencing',
+        props({ 'Input.genome-id': { Type: 'string', Content: 'v1pre3/genomes/4' } }),
+      ),
       400,
       'BASESPACE.GENOMES.NO_SEQUENCE',
       /Input\.genome-id: genome 4 \(Homo sapiens \(UCSC hg19 \/ GRCh37\)\) has no sequence/,
     );
     await expectError(
-      await launch('resequencing', props({ 'Input.genome-id': { Type: 'string', Content: '9999' } })),
+      await launch(
+        'resequencing',
+        props({ 'Input.genome-id': { Type: 'string', Content: '9999' } }),
+      ),
       400,
       'BASESPACE.APPLICATIONS.INPUT_INVALID',
       /Input\.genome-id: genome 9999 doesn't exist/,
     );
     // A sample without FASTQ.
-    const empty = (await call('POST', `projects/${projectId}/samples`, { Name: 'E', SampleId: 'E' })).body
-      .Response.Id;
+    const empty = (
+      await call('POST', `projects/${projectId}/samples`, { Name: 'E', SampleId: 'E' })
+    ).body.Response.Id;
     await expectError(
       await launch('fastq-qc', props({ 'Input.sample-id': { Type: 'sample[]', Items: [empty] } })),
       400,
@@ -217,10 +279,20 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     );
     // A project the caller may only read: 403 naming it.
     const me = (await call('GET', 'users/current')).body.Response.Id;
-    const shared = await call('POST', `projects/${otherProject}/collaborators`, { UserId: me, Access: 'Read' }, other.token);
+    const shared = await call(
+      'POST',
+      `projects/${otherProject}/collaborators`,
+      { UserId: me, Access: 'Read' },
+      other.token,
+    );
     expect(shared.status).toBe(200);
     await expectError(
-      await launch('fastq-qc', props({ 'Input.project-id': { Type: 'project', Content: `v1pre3/projects/${otherProject}` } })),
+      await launch(
+        'fastq-qc',
+        props({
+          'Input.project-id': { Type: 'project', Content: `v1pre3/projects/${otherProject}` },
+        }),
+      ),
       403,
       'Forbidden',
       /^Input\.project-id: /,
@@ -250,7 +322,11 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
       while (!log.includes('stopped by the user')) {
         if (Date.now() > until) throw new Error(`log: ${log}`);
         await new Promise((r) => setTimeout(r, 50));
-        log = await (await fetch(`${hub.url}/v1pre3/appsessions/${id}/logs`, { headers: { 'x-access-token': token } })).text();
+        log = await (
+          await fetch(`${hub.url}/v1pre3/appsessions/${id}/logs`, {
+            headers: { 'x-access-token': token },
+          })
+        ).text();
       }
       expect(log).toContain('[all] sleeping');
       const session = (await call('GET', `appsessions/${id}`)).body.Response;
@@ -264,16 +340,22 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     const started = await launch('test-timeout', props());
     const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 60_000);
     expect(session.Status).toBe('NeedsAttention');
-    expect(session.StatusSummary).toBe('Test test-timeout failed: the time limit of 1 s was exceeded');
+    expect(session.StatusSummary).toBe(
+      'Test test-timeout failed: the time limit of 1 s was exceeded',
+    );
   }, 90_000);
 
-  it('the memory limit ends the run NeedsAttention with the tool\'s error in the log', async () => {
+  it("the memory limit ends the run NeedsAttention with the tool's error in the log", async () => {
     const started = await launch('test-memory', props());
     const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 60_000);
     expect(session.Status).toBe('NeedsAttention');
-    expect(session.StatusSummary).toMatch(/^Test test-memory failed: test-memory ended with exit code/);
+    expect(session.StatusSummary).toMatch(
+      /^Test test-memory failed: test-memory ended with exit code/,
+    );
     const log = await (
-      await fetch(`${hub.url}/v1pre3/appsessions/${session.Id}/logs`, { headers: { 'x-access-token': token } })
+      await fetch(`${hub.url}/v1pre3/appsessions/${session.Id}/logs`, {
+        headers: { 'x-access-token': token },
+      })
     ).text();
     expect(log).toMatch(/Out of memory/i);
   }, 90_000);
@@ -283,7 +365,9 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 60_000);
     expect(session.Status, session.StatusSummary).toBe('Complete');
     const log = await (
-      await fetch(`${hub.url}/v1pre3/appsessions/${session.Id}/logs`, { headers: { 'x-access-token': token } })
+      await fetch(`${hub.url}/v1pre3/appsessions/${session.Id}/logs`, {
+        headers: { 'x-access-token': token },
+      })
     ).text();
     const names = log
       .split('\n')
@@ -300,9 +384,9 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     ]);
     expect(log).toContain('OPT_MODE=fast');
     expect(log).toContain('PATH=/usr/local/bin:/usr/bin:/bin');
-    const [resultId] = (await call('GET', `appsessions/${session.Id}/appresults`)).body.Response.Items.map(
-      (r: any) => r.Id,
-    );
+    const [resultId] = (
+      await call('GET', `appsessions/${session.Id}/appresults`)
+    ).body.Response.Items.map((r: any) => r.Id);
     const files = await listAll(hub.url, token, `appresults/${resultId}/files`);
     expect(files.map((f: any) => f.Name)).toEqual(['mode.txt']);
   }, 90_000);

@@ -30,7 +30,8 @@ interface HandRun {
 }
 
 function runByHand(dir: string): HandRun {
-  const sh = (cmd: string) => execSync(cmd, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  const sh = (cmd: string) =>
+    execSync(cmd, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
   sh(`cp ${FASTA} ref.fa && samtools faidx ref.fa`);
   sh(
     `minimap2 -t 2 -a -x sr ref.fa ${R1} ${R2} | samtools fixmate -m - fm.bam && samtools sort -o s.bam fm.bam && samtools markdup s.bam md.bam`,
@@ -125,7 +126,14 @@ describe.each(cases())('apps on %s', (backend, storage) => {
       ['S1_S1_L001_R1_001.fastq.gz', R1],
       ['S1_S1_L001_R2_001.fastq.gz', R2],
     ] as const) {
-      const res = await files.upload('samples', sampleId, name, '', readFileSync(path), 'application/gzip');
+      const res = await files.upload(
+        'samples',
+        sampleId,
+        name,
+        '',
+        readFileSync(path),
+        'application/gzip',
+      );
       expect(res.status).toBe(200);
     }
     const until = Date.now() + 60_000;
@@ -178,7 +186,11 @@ describe.each(cases())('apps on %s', (backend, storage) => {
     expect(catalog.HasSequence).toBe(false);
     expect(catalog.SequenceStatus).toBeUndefined();
     const added = (await call('GET', `genomes/${genomeId}`)).body.Response;
-    expect(added).toMatchObject({ HasSequence: true, SequenceStatus: 'ready', SpeciesName: 'Homo sapiens' });
+    expect(added).toMatchObject({
+      HasSequence: true,
+      SequenceStatus: 'ready',
+      SpeciesName: 'Homo sapiens',
+    });
   });
 
   it('fastq-qc: Complete, fastp numbers as properties, HTML report, Input/Output, log', async () => {
@@ -203,18 +215,29 @@ describe.each(cases())('apps on %s', (backend, storage) => {
 
     const result = (await call('GET', `appresults/${resultIds[0]}`)).body.Response;
     expect(result.Status).toBe('Complete');
-    expect(result.References[0]).toMatchObject({ Type: 'Sample', HrefContent: `v1pre3/samples/${sampleId}` });
+    expect(result.References[0]).toMatchObject({
+      Type: 'Sample',
+      HrefContent: `v1pre3/samples/${sampleId}`,
+    });
     const rp = await propsOf('appresults', resultIds[0]);
     expect(Number(rp['FastqQc.TotalReads'].Content)).toBe(hand.fastpReads);
-    expect(Number(rp['FastqQc.TotalReads'].Content)).toBe(730);
-    for (const name of ['Q30Rate', 'GcContent', 'DuplicationRate', 'Read1MeanLength', 'AdapterTrimmedReads'])
+    expect(Number(rp['FastqQc.TotalReads'].Content)).toBe(728); // 364 pairs
+    for (const name of [
+      'Q30Rate',
+      'GcContent',
+      'DuplicationRate',
+      'Read1MeanLength',
+      'AdapterTrimmedReads',
+    ])
       expect(rp[`FastqQc.${name}`], name).toBeDefined();
     const files = await listAll(hub.url, token, `appresults/${resultIds[0]}/files`);
     expect(files.map((f: any) => f.Name).sort()).toEqual([
       'SRR062634_slice.fastp.html',
       'SRR062634_slice.fastp.json',
     ]);
-    const html = (await download(hub.url, token, files.find((f: any) => f.Name.endsWith('.html')).Id)).toString();
+    const html = (
+      await download(hub.url, token, files.find((f: any) => f.Name.endsWith('.html')).Id)
+    ).toString();
     expect(html).toContain('<html');
 
     const log = await fetch(`${hub.url}/v1pre3/appsessions/${s.Id}/logs`, {
@@ -258,23 +281,27 @@ describe.each(cases())('apps on %s', (backend, storage) => {
     // The published BAM and VCF, read back with samtools/bcftools.
     const bam = join(work, 'hub.bam');
     const vcf = join(work, 'hub.vcf.gz');
-    writeFileSync(bam, await download(hub.url, token, (byName.get('SRR062634_slice.bam') as any).Id));
-    writeFileSync(vcf, await download(hub.url, token, (byName.get('SRR062634_slice.vcf.gz') as any).Id));
+    writeFileSync(
+      bam,
+      await download(hub.url, token, (byName.get('SRR062634_slice.bam') as any).Id),
+    );
+    writeFileSync(
+      vcf,
+      await download(hub.url, token, (byName.get('SRR062634_slice.vcf.gz') as any).Id),
+    );
     const flag = JSON.parse(execFileSync('samtools', ['flagstat', '-O', 'json', bam]).toString())[
       'QC-passed reads'
     ];
     // Same reads, same tools: identical counts (tolerance 0 reads; the fraction to 0.001).
     expect(flag.total).toBe(hand.total);
-    expect(flag.total).toBe(730 - 2); // paired.bam's 2 singletons are not in the FASTQ
+    expect(flag.total).toBe(728); // the 364 complete pairs of paired.bam (make-fixture.py)
     expect(flag['properly paired'] / flag.total).toBeCloseTo(hand.properlyPaired / hand.total, 3);
     expect(flag['properly paired'] / flag.total).toBeGreaterThan(0.95);
     expect(flag.duplicates).toBe(hand.duplicates);
     const header = execFileSync('samtools', ['view', '-H', bam]).toString();
     expect(header).toMatch(/@SQ\tSN:20\tLN:76000/);
     expect(header).toMatch(/@RG\tID:SRR062634_slice\tSM:SRR062634_slice/);
-    const variants = Number(
-      execSync(`bcftools view -H ${vcf} | wc -l`).toString().trim(),
-    );
+    const variants = Number(execSync(`bcftools view -H ${vcf} | wc -l`).toString().trim());
     // Tolerance: +-10% of the hand count (bcftools is deterministic here; the margin allows a
     // different Debian bcftools build in CI). The hand run finds 15 on this slice.
     expect(Math.abs(variants - hand.variants)).toBeLessThanOrEqual(Math.ceil(hand.variants * 0.1));
@@ -292,12 +319,17 @@ describe.each(cases())('apps on %s', (backend, storage) => {
     const cov = await call('GET', `coverage/${bamId}/20?StartPos=60001&EndPos=75000`);
     expect(cov.status).toBe(200);
     expect(Math.max(...cov.body.Response.MeanCoverage)).toBeGreaterThan(0);
-    const v = await call('GET', `variantset/${vcfId}/variants/20?StartPos=1&EndPos=76000&Limit=1000`);
+    const v = await call(
+      'GET',
+      `variantset/${vcfId}/variants/20?StartPos=1&EndPos=76000&Limit=1000`,
+    );
     expect(v.status).toBe(200);
     expect(v.body.Response.Items).toHaveLength(variants);
 
     const log = await (
-      await fetch(`${hub.url}/v1pre3/appsessions/${id}/logs`, { headers: { 'x-access-token': token } })
+      await fetch(`${hub.url}/v1pre3/appsessions/${id}/logs`, {
+        headers: { 'x-access-token': token },
+      })
     ).text();
     expect(log).toContain('[SRR062634 slice] calling variants with bcftools');
     expect(log).toContain(`[SRR062634 slice] ${variants} variants`);
@@ -312,20 +344,32 @@ describe.each(cases())('apps on %s', (backend, storage) => {
   }, 240_000);
 
   it('an app that fails ends NeedsAttention with its log kept and no AppResult visible', async () => {
-    const bad = (await call('POST', `projects/${projectId}/samples`, { Name: 'broken', SampleId: 'B1' })).body
-      .Response.Id;
+    const bad = (
+      await call('POST', `projects/${projectId}/samples`, { Name: 'broken', SampleId: 'B1' })
+    ).body.Response.Id;
     const files = new FilesClient(hub.url, token);
     // Quality shorter than the sequence: no FASTQ reader accepts it.
     const garbage = execSync("printf '@r1\\nACGTACGTACGTACGTACGTAAAA\\n+\\nII\\n' | gzip -c");
-    await files.upload('samples', bad, 'B1_S2_L001_R1_001.fastq.gz', '', garbage, 'application/gzip');
+    await files.upload(
+      'samples',
+      bad,
+      'B1_S2_L001_R1_001.fastq.gz',
+      '',
+      garbage,
+      'application/gzip',
+    );
     const before = await listAll(hub.url, token, `projects/${projectId}/appresults`);
     const started = await launch('resequencing', [projectProp(), samplesProp([bad]), genomeProp()]);
     expect(started.status).toBe(200);
     const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 120_000);
     expect(session.Status).toBe('NeedsAttention');
-    expect(session.StatusSummary).toMatch(/^Resequencing failed: resequencing ended with exit code 1: \[broken\] no reads/);
+    expect(session.StatusSummary).toMatch(
+      /^Resequencing failed: resequencing ended with exit code 1: \[broken\] no reads/,
+    );
     const log = await (
-      await fetch(`${hub.url}/v1pre3/appsessions/${session.Id}/logs`, { headers: { 'x-access-token': token } })
+      await fetch(`${hub.url}/v1pre3/appsessions/${session.Id}/logs`, {
+        headers: { 'x-access-token': token },
+      })
     ).text();
     expect(log).toContain('failed to parse the first FASTA/FASTQ record');
     expect(log).toContain('seqhub: failed:');

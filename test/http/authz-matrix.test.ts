@@ -506,7 +506,11 @@ const ENTRIES: Record<string, Entry> = {
       url: '/v1pre3/applications/fastq-qc/appsessions',
       body: {
         Properties: [
-          { Name: 'Input.project-id', Type: 'project', Content: `v1pre3/projects/${c.ids.project}` },
+          {
+            Name: 'Input.project-id',
+            Type: 'project',
+            Content: `v1pre3/projects/${c.ids.project}`,
+          },
           { Name: 'Input.sample-id', Type: 'sample[]', Items: [`v1pre3/samples/${c.ids.sample}`] },
         ],
       },

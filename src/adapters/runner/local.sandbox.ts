@@ -66,7 +66,10 @@ class LocalWorkspace implements AppWorkspace {
         // Symbolic links are not followed: an app must not publish files from outside its folder.
         if (e.isDirectory()) await walk(full);
         else if (e.isFile())
-          out.push({ name: relative(base, full).split(sep).join('/'), size: (await stat(full)).size });
+          out.push({
+            name: relative(base, full).split(sep).join('/'),
+            size: (await stat(full)).size,
+          });
       }
     };
     await walk(base);

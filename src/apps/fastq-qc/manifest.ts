@@ -36,7 +36,8 @@ export const fastqQcManifest: AppManifest = {
   ...FASTQ_QC_APPLICATION,
   slug: 'fastq-qc',
   version: '1.0.0',
-  shortDescription: 'Read counts, length and quality distributions, GC, adapters and duplication per sample (fastp).',
+  shortDescription:
+    'Read counts, length and quality distributions, GC, adapters and duplication per sample (fastp).',
   longDescription:
     'Runs fastp on every FASTQ file of each selected sample (lanes concatenated, R1 with R2). Writes one AppResult per sample with an HTML and a JSON report; the totals become FastqQc.* properties of the AppResult.',
   category: 'Analytic',
@@ -93,7 +94,7 @@ while IFS=$'\t' read -r id name stem r1 r2; do
     if [ "$OPT_ADAPTER_DETECTION" = true ]; then args+=(--detect_adapter_for_pe); fi
   fi
   if [ "$OPT_ADAPTER_DETECTION" != true ]; then args+=(-A); fi
-  fastp "${"${"}args[@]}" 2> tmp/fastp.log || { cat tmp/fastp.log; exit 1; }
+  fastp "${'${'}args[@]}" 2> tmp/fastp.log || { cat tmp/fastp.log; exit 1; }
   cat tmp/fastp.log
   # fastp reports malformed records on stderr and still exits 0.
   if grep -q '^ERROR' tmp/fastp.log; then

@@ -30,7 +30,8 @@ export const resequencingManifest: AppManifest = {
   ...RESEQUENCING_APPLICATION,
   slug: 'resequencing',
   version: '1.0.0',
-  shortDescription: 'Align reads to a genome, mark duplicates and call small variants (minimap2, samtools, bcftools).',
+  shortDescription:
+    'Align reads to a genome, mark duplicates and call small variants (minimap2, samtools, bcftools).',
   longDescription:
     'For each selected sample: minimap2 -x sr alignment to the chosen genome (which must have its sequence registered), samtools fixmate, sort, markdup and index, then bcftools mpileup | bcftools call -mv. One AppResult per sample with the BAM, BAI, VCF.gz, TBI and the flagstat; Resequencing.* properties give read, pairing, duplicate and variant counts.',
   category: 'Analytic',
@@ -82,7 +83,7 @@ while IFS=$'\t' read -r id name stem r1 r2; do
   out="outputs/$id"
   mkdir -p "$out" tmp
   echo "[$name] aligning with minimap2"
-  minimap2 -t "$T" -a -x sr -R "@RG\tID:$stem\tSM:$stem" "$SEQHUB_GENOME_MMI" "$r1" ${"${"}r2:+"$r2"} \
+  minimap2 -t "$T" -a -x sr -R "@RG\tID:$stem\tSM:$stem" "$SEQHUB_GENOME_MMI" "$r1" ${'${'}r2:+"$r2"} \
     | samtools fixmate -m - tmp/fixmate.bam
   samtools sort -@ "$T" -T tmp/sort -o tmp/sorted.bam tmp/fixmate.bam
   if [ "$OPT_MARK_DUPLICATES" = true ]; then

@@ -72,7 +72,10 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         params: IdParams,
         querystring: LogQuery,
         response: {
-          200: { description: 'The log lines from Offset on', type: 'string' },
+          200: {
+            description: 'The log lines from Offset on',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
           ...errorResponses,
         },
       },

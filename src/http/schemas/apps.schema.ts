@@ -8,7 +8,8 @@ export const AppInputField = Type.Object({
   Id: Type.String({ description: 'Launch property name is Input.<Id>' }),
   Label: Type.String(),
   Type: Type.String({
-    description: 'sample[] | appresult[] | project | run | genome | string | number | enum | boolean',
+    description:
+      'sample[] | appresult[] | project | run | genome | string | number | enum | boolean',
   }),
   Required: Type.Boolean(),
   Default: opt(Type.String()),

@@ -1,10 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type {
-  Genome,
-  GenomeSequenceStatus,
-  Page,
-  PageRequest,
-} from '../../../domain/index.js';
+import type { Genome, GenomeSequenceStatus, Page, PageRequest } from '../../../domain/index.js';
 import type { AppSessionLogRepository, GenomeRepository, GenomeSort } from '../../../ports.js';
 import type { Database } from '../schema.js';
 import { countAll, orderAndPage, pageOf, toId } from './common.js';

@@ -4,10 +4,7 @@ import type { Database, DbKind } from '../schema.js';
 import { KyselyAppResultRepository } from './appresult.repository.js';
 import { KyselyAppSessionRepository } from './appsession.repository.js';
 import { KyselyFileRepository, KyselySettingsRepository } from './file.repository.js';
-import {
-  KyselyAppSessionLogRepository,
-  KyselyGenomeRepository,
-} from './genome.repository.js';
+import { KyselyAppSessionLogRepository, KyselyGenomeRepository } from './genome.repository.js';
 import { KyselyOAuthRepository, KyselyWebAuthRepository } from './oauth.repository.js';
 import { KyselyPropertyRepository } from './property.repository.js';
 import { KyselyProjectRepository } from './project.repository.js';
