@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerApplication } from '../../src/apps/index.js';
 import type { AppManifest } from '../../src/domain/index.js';
 import { backends, type Backend } from '../support/backends.js';
-import { api, listAll, waitForSession } from '../support/demux-http.js';
+import { BCL2FASTR_RUN } from '../support/demux.js';
+import { api, importRun, listAll, waitForSession } from '../support/demux-http.js';
 import { FilesClient } from '../support/files-client.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 
@@ -390,4 +391,47 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     const files = await listAll(hub.url, token, `appresults/${resultId}/files`);
     expect(files.map((f: any) => f.Name)).toEqual(['mode.txt']);
   }, 90_000);
+});
+
+describe.skipIf(!BCL2FASTR_RUN)('bcl-convert, launched like any app', () => {
+  let hub: TestHub;
+  let token: string;
+  afterAll(async () => hub?.close());
+
+  it('runs the demultiplexing job: Complete, Samples written, Input.* as launched', async () => {
+    hub = await startTestHub(backends()[0]!);
+    const { user, token: t } = await hub.newUser();
+    token = t;
+    const runId = await importRun(hub, user, BCL2FASTR_RUN!);
+    const projectId = (await api(hub.url, token, 'POST', 'projects', { Name: 'bcl' })).body.Response
+      .Id;
+    const started = await api(hub.url, token, 'POST', 'applications/bcl-convert/appsessions', {
+      Properties: [
+        { Name: 'Input.run-id', Type: 'run', Content: `v1pre3/runs/${runId}` },
+        { Name: 'Input.project-id', Type: 'project', Content: `v1pre3/projects/${projectId}` },
+        { Name: 'Input.barcode-mismatches-index1', Type: 'string', Content: '1' },
+      ],
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    expect(started.body.Response.Application).toMatchObject({ Id: '2' });
+    const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 120_000);
+    expect(session.Status, session.StatusSummary).toBe('Complete');
+    const samples = await listAll(hub.url, token, `projects/${projectId}/samples`);
+    expect(samples.length).toBeGreaterThan(0);
+    const props = Object.fromEntries(
+      (await listAll(hub.url, token, `appsessions/${session.Id}/properties`)).map((p: any) => [
+        p.Name,
+        p,
+      ]),
+    );
+    expect(props['Input.run-id'].Content.Id).toBe(runId);
+    expect(props['Input.barcode-mismatches-index1'].Content).toBe('1');
+    expect(props['Input.with-failed-reads'].Content).toBe('false');
+    const outputs = await listAll(
+      hub.url,
+      token,
+      `appsessions/${session.Id}/properties/Output.Samples/items`,
+    );
+    expect(outputs).toHaveLength(samples.length);
+  }, 180_000);
 });
