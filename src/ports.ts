@@ -18,6 +18,7 @@ import type {
   AppSession,
   AppSessionStatus,
   Genome,
+  GenomeSequenceStatus,
   Page,
   PageRequest,
   Project,
@@ -343,6 +344,27 @@ export interface AuditLog {
 export interface GenomeRepository {
   findById(id: string): Promise<Genome | undefined>;
   list(page: PageRequest<GenomeSort>): Promise<Page<Genome>>;
+  /** Adds a genome with a sequence (status `indexing`); `sequenceKey` names its blob prefix. */
+  createWithSequence(input: {
+    speciesName: string;
+    source: string;
+    build: string;
+    displayName: string;
+    sequenceKey: (id: string) => string;
+  }): Promise<Genome>;
+  setSequenceStatus(
+    id: string,
+    status: GenomeSequenceStatus,
+    message: string | undefined,
+  ): Promise<void>;
+}
+
+/** The log lines of app AppSessions (issue 12), numbered from 0 by their one writer. */
+export interface AppSessionLogRepository {
+  append(appSessionId: string, firstSeq: number, lines: readonly string[]): Promise<void>;
+  read(appSessionId: string, fromSeq?: number, limit?: number): Promise<string[]>;
+  /** The number the next line gets (0 for an empty log). */
+  next(appSessionId: string): Promise<number>;
 }
 
 export type FileSort = 'Id' | 'Path' | 'DateCreated' | 'Name';
@@ -494,6 +516,7 @@ export interface Repositories {
   samples: SampleRepository;
   runs: RunRepository;
   genomes: GenomeRepository;
+  appSessionLogs: AppSessionLogRepository;
   files: FileRepository;
   settings: SettingsRepository;
   properties: PropertyRepository;
@@ -644,4 +667,44 @@ export interface StagingArea extends DemuxSink {
 export interface Staging {
   /** A fresh, empty area for `key`; whatever an earlier attempt left under that key is removed. */
   open(key: string): Promise<StagingArea>;
+}
+
+// --- Apps (issue 12): see src/adapters/runner/local.sandbox.ts -------------------------------
+/** Limits and environment of one app process tree. */
+export interface ExecOptions {
+  /** The whole environment the process sees (the sandbox adds PATH, HOME, TMPDIR, LC_ALL). */
+  env: Readonly<Record<string, string>>;
+  /** Wall-clock limit: past it the process tree is killed. */
+  timeLimitMs: number;
+  /** Address-space limit of each process (RLIMIT_AS). */
+  memoryBytes: number;
+  /** Aborting kills the process tree. */
+  signal: AbortSignal;
+  /** Each line the processes write to stdout or stderr, in order. */
+  onLine(line: string): void;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  /** The signal that ended the shell, if any. */
+  exitSignal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+}
+
+/** A private working folder of one app run; paths are relative to it, `/`-separated. */
+export interface AppWorkspace {
+  /** Copies a stream into a file (folders made as needed); returns the bytes written. */
+  write(path: string, source: Readable, signal?: AbortSignal): Promise<number>;
+  /** Files below a folder, recursively, with paths relative to that folder, sorted. */
+  list(folder: string): Promise<{ name: string; size: number }[]>;
+  open(path: string): Promise<Readable>;
+  /** Runs a bash script in the folder, in its own process group, with the given limits. */
+  exec(script: string, options: ExecOptions): Promise<ExecResult>;
+  remove(): Promise<void>;
+}
+
+export interface AppSandbox {
+  /** A fresh, empty working folder for `key` (letters, digits, `-`, `_`). */
+  open(key: string): Promise<AppWorkspace>;
 }

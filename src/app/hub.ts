@@ -8,11 +8,19 @@ import {
 import { join } from 'node:path';
 import { EmbeddedJobQueue } from '../adapters/queue/embedded.queue.js';
 import { LocalStaging } from '../adapters/run-folder/index.js';
+import { LocalAppSandbox } from '../adapters/runner/index.js';
 import type { Config } from '../config/index.js';
-import { demuxJob, indexFileJob } from '../jobs/index.js';
+import { appRunJob, demuxJob, genomeIndexJob, indexFileJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
 import type { BlobStore, Clock, JobHandler, JobQueue, Repositories } from '../ports.js';
-import { DEMUX_JOB, INDEX_FILE_JOB, createServices, type Services } from '../services/index.js';
+import {
+  APP_RUN_JOB,
+  DEMUX_JOB,
+  GENOME_INDEX_JOB,
+  INDEX_FILE_JOB,
+  createServices,
+  type Services,
+} from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
 export interface Hub {
@@ -84,6 +92,7 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     queue,
     startWorkers: (onError, onStart) => {
       if (onError) onJobError = onError;
+      const sandbox = new LocalAppSandbox(join(config.dataDir, 'staging', 'apps'));
       const handlers: Record<string, JobHandler> = {
         [DEMUX_JOB]: demuxJob({
           repos,
@@ -92,6 +101,14 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
           staging: new LocalStaging(join(config.dataDir, 'staging')),
         }),
         [INDEX_FILE_JOB]: indexFileJob(services.indexer),
+        [APP_RUN_JOB]: appRunJob({
+          repos,
+          blobs,
+          clock,
+          sandbox,
+          onFilesPublished: (files) => files.forEach(services.indexer.onFileCompleted),
+        }),
+        [GENOME_INDEX_JOB]: genomeIndexJob({ repos, blobs, sandbox }),
       };
       if (onStart)
         for (const [name, handler] of Object.entries(handlers))

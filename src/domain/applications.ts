@@ -9,8 +9,19 @@ export const API_CLIENT_APPLICATION: ApplicationRef = { id: '1', name: 'seqhub A
 /** The hub's own demultiplexing (`POST runs/{id}/demultiplex`): its AppSessions belong to it. */
 export const DEMUX_APPLICATION: ApplicationRef = { id: '2', name: 'seqhub Demultiplexing' };
 
+/** Built-in apps (issue 12, src/apps): per-sample FASTQ quality control with fastp. */
+export const FASTQ_QC_APPLICATION: ApplicationRef = { id: '3', name: 'FASTQ QC' };
+
+/** Built-in apps (issue 12, src/apps): alignment, duplicate marking and variant calling. */
+export const RESEQUENCING_APPLICATION: ApplicationRef = { id: '4', name: 'Resequencing' };
+
+const KNOWN = [
+  API_CLIENT_APPLICATION,
+  DEMUX_APPLICATION,
+  FASTQ_QC_APPLICATION,
+  RESEQUENCING_APPLICATION,
+];
+
 export function applicationById(id: string): ApplicationRef {
-  if (id === API_CLIENT_APPLICATION.id) return API_CLIENT_APPLICATION;
-  if (id === DEMUX_APPLICATION.id) return DEMUX_APPLICATION;
-  return { id, name: `Application ${id}` };
+  return KNOWN.find((a) => a.id === id) ?? { id, name: `Application ${id}` };
 }

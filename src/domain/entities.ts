@@ -190,6 +190,17 @@ export interface Genome {
   source: string;
   build: string;
   displayName: string;
+  /** Its sequence (issue 12), when one was registered: usable by apps once `ready`. */
+  sequence?: GenomeSequence | undefined;
+}
+
+export type GenomeSequenceStatus = 'indexing' | 'ready' | 'failed';
+
+export interface GenomeSequence {
+  status: GenomeSequenceStatus;
+  /** Blob key prefix: `genome.fa`, `genome.fa.fai`, `genome.mmi` below it. */
+  key: string;
+  message: string | undefined;
 }
 
 export interface AccessToken {

@@ -138,6 +138,14 @@ export const ErrorCodes = {
     status: 404,
     doc: 'No such chromosome in the file, or no variants or coverage in the region (IGV relies on this 404, spec 4.11/4.12).',
   },
+  'BASESPACE.APPLICATIONS.INPUT_INVALID': {
+    status: 400,
+    doc: "An app launch whose inputs do not fit the app's form: a missing or unknown input, a wrong type, an option out of range; the message names the input.",
+  },
+  'BASESPACE.GENOMES.NO_SEQUENCE': {
+    status: 400,
+    doc: 'An app launch names a genome whose sequence is not registered (or not indexed yet): see `HasSequence`.',
+  },
 } as const satisfies Record<string, { status: number; doc: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -14,3 +14,4 @@ export * from './oauth.js';
 export * from './sharing.js';
 export * from './samplesheet-rules.js';
 export * from './genomics.js';
+export * from './apps.js';

@@ -14,6 +14,7 @@ import { installAuth } from './plugins/auth.js';
 import { caseInsensitiveParams } from './plugins/case-insensitive.js';
 import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
+import { applicationRoutes } from './routes/applications.routes.js';
 import { appSessionRoutes, appSessionV2Routes } from './routes/appsessions.routes.js';
 import { drsRoutes } from './routes/drs.routes.js';
 import { fileRoutes, fileUploadRoutes } from './routes/files.routes.js';
@@ -191,6 +192,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       await v1.register(appResultRoutes, deps);
       await v1.register(runRoutes, deps);
       await v1.register(genomeRoutes, deps);
+      await v1.register(applicationRoutes, deps);
       await v1.register(fileRoutes, deps);
       await v1.register(genomicsRoutes, deps);
       await v1.register(propertyRoutes, deps);

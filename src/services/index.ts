@@ -1,5 +1,6 @@
 import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
 import { AccessService } from './access.service.js';
+import { AppService } from './app.service.js';
 import { AppResultService } from './appresult.service.js';
 import { AppSessionService } from './appsession.service.js';
 import { AuthService } from './auth.service.js';
@@ -48,6 +49,9 @@ export type { UserSelector } from './sharing.service.js';
 export type { RunFolderSource } from './run.service.js';
 export { INDEX_FILE_JOB, type IndexFilePayload } from './genomics/index-file.js';
 export { DEMUX_JOB, type DemuxJobPayload, type DemuxRequestInput } from './demux.service.js';
+export { APP_RUN_JOB, FASTQ_NAME, type AppRunPayload } from './app.service.js';
+export { GENOME_FILES, GENOME_INDEX_JOB, type GenomeIndexPayload } from './genome.service.js';
+export { ChecksumStream } from './checksums.js';
 
 export interface Services {
   auth: AuthService;
@@ -65,6 +69,7 @@ export interface Services {
   web: WebAuthService;
   sharing: SharingService;
   demux: DemuxService;
+  apps: AppService;
   genomics: GenomicsService;
   htsget: HtsgetService;
   /** GA4GH DRS 1.4 over complete files (issue 7). */
@@ -129,6 +134,7 @@ export function createServices(
     onFileCompleted: indexer.onFileCompleted,
   });
   const genomics = new GenomicsService(access, storage.blobs);
+  const demux = new DemuxService(repos, access, storage.blobs, queue);
   return {
     auth,
     oauth: new OAuthService(
@@ -152,7 +158,7 @@ export function createServices(
     appResults: new AppResultService(repos, access),
     samples: new SampleService(repos, access),
     runs: new RunService(repos, access, storage.blobs, clock),
-    genomes: new GenomeService(repos),
+    genomes: new GenomeService(repos, storage.blobs, queue),
     files,
     genomics,
     htsget: new HtsgetService(access, genomics, files, storage.blobs, clock),
@@ -161,7 +167,8 @@ export function createServices(
     properties: new PropertyService(repos, access),
     search: new SearchService(repos, access),
     sharing: new SharingService(repos, access, auth),
-    demux: new DemuxService(repos, access, storage.blobs, queue),
+    demux,
+    apps: new AppService(repos, access, demux, queue),
   };
 }
 

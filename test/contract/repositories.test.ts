@@ -295,6 +295,51 @@ describe.each(backends())('repositories on $kind', (backend) => {
     const list = await repos.genomes.list({ offset: 0, limit: 1000, sortBy: 'Id', sortDir: 'Asc' });
     expect(list.totalCount).toBe(30);
     expect(list.items[3]).toMatchObject({ id: '4', speciesName: 'Homo sapiens', build: 'hg19' });
+    expect(list.items[3]!.sequence).toBeUndefined();
+  });
+
+  it('a genome with sequence takes the next id, starts indexing, and its status moves', async () => {
+    const g = await repos.genomes.createWithSequence({
+      speciesName: 'Homo sapiens',
+      source: 'Custom',
+      build: 'chr20-slice',
+      displayName: 'slice',
+      sequenceKey: (id) => `genomes/${id}/`,
+    });
+    expect(g).toMatchObject({
+      id: '31',
+      sequence: { status: 'indexing', key: 'genomes/31/', message: undefined },
+    });
+    await repos.genomes.setSequenceStatus(g.id, 'failed', 'bad FASTA');
+    expect((await repos.genomes.findById(g.id))!.sequence).toMatchObject({
+      status: 'failed',
+      message: 'bad FASTA',
+    });
+    await repos.genomes.setSequenceStatus(g.id, 'ready', undefined);
+    expect((await repos.genomes.findById(g.id))!.sequence?.status).toBe('ready');
+    // A catalog genome has no sequence to mark.
+    await repos.genomes.setSequenceStatus('4', 'ready', undefined);
+    expect((await repos.genomes.findById('4'))!.sequence).toBeUndefined();
+    const next = await repos.genomes.createWithSequence({
+      speciesName: 'x',
+      source: 'y',
+      build: 'z',
+      displayName: 'w',
+      sequenceKey: (id) => `genomes/${id}/`,
+    });
+    expect(next.id).toBe('32');
+  });
+
+  it('app logs keep their lines in order, from any offset', async () => {
+    const { session } = await projectWithSession('logs');
+    expect(await repos.appSessionLogs.next(session.id)).toBe(0);
+    await repos.appSessionLogs.append(session.id, 0, ['a', 'b']);
+    await repos.appSessionLogs.append(session.id, 2, ['c', '', 'é\ttab']);
+    expect(await repos.appSessionLogs.next(session.id)).toBe(5);
+    expect(await repos.appSessionLogs.read(session.id)).toEqual(['a', 'b', 'c', '', 'é\ttab']);
+    expect(await repos.appSessionLogs.read(session.id, 3, 1)).toEqual(['']);
+    // A line number written twice is refused by the database, not silently doubled.
+    await expect(repos.appSessionLogs.append(session.id, 4, ['again'])).rejects.toThrow();
   });
 });
 

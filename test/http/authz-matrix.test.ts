@@ -519,6 +519,32 @@ const ENTRIES: Record<string, Entry> = {
   },
   'GET /v1pre3/genomes': { expect: ANY_TOKEN, prepare: () => ({ url: '/v1pre3/genomes' }) },
   'GET /v1pre3/genomes/:id': { expect: ANY_TOKEN, prepare: () => ({ url: '/v1pre3/genomes/4' }) },
+  'GET /v1pre3/applications': {
+    expect: ANY_TOKEN,
+    prepare: () => ({ url: '/v1pre3/applications' }),
+  },
+  'GET /v1pre3/applications/:id': {
+    expect: ANY_TOKEN,
+    prepare: () => ({ url: '/v1pre3/applications/fastq-qc' }),
+  },
+  'POST /v1pre3/applications/:id/appsessions': {
+    // Write on the target project, read on every sample; past them the matrix sample has no
+    // FASTQ: 400 for those who may (test/http/apps.test.ts launches real ones).
+    expect: profile(400, 400, 403, 404, 403, 403),
+    prepare: (c) => ({
+      url: '/v1pre3/applications/fastq-qc/appsessions',
+      body: {
+        Properties: [
+          {
+            Name: 'Input.project-id',
+            Type: 'project',
+            Content: `v1pre3/projects/${c.ids.project}`,
+          },
+          { Name: 'Input.sample-id', Type: 'sample[]', Items: [`v1pre3/samples/${c.ids.sample}`] },
+        ],
+      },
+    }),
+  },
   'GET /v1pre3/search': {
     expect: ANY_TOKEN,
     prepare: () => ({ url: '/v1pre3/search?query=matrix*&scope=projects,runs&Limit=1024' }),
@@ -610,6 +636,19 @@ const ENTRIES: Record<string, Entry> = {
       url: `/v1pre3/runs/${c.ids.run}/demultiplex`,
       body: { ProjectId: c.ids.project },
     }),
+  },
+  'GET /v1pre3/appsessions/:id/logs': {
+    expect: READ_P,
+    prepare: (c) => ({ url: `/v1pre3/appsessions/${c.ids.appSession}/logs` }),
+  },
+  'POST /v1pre3/appsessions/:id/stop': {
+    expect: WRITE_P,
+    prepare: async (c, actor) => {
+      const fresh = await s(c).appResults.create(c.principals.owner, c.ids.project, {
+        name: `to stop (v1pre3) by ${actor}`,
+      });
+      return { url: `/v1pre3/appsessions/${fresh.appResult.appSessionId}/stop`, body: {} };
+    },
   },
   'POST /v2/appsessions/:id/stop': {
     expect: WRITE_P,

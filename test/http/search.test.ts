@@ -181,7 +181,7 @@ describe.each(backends())('search on $kind', (backend) => {
           ['hg002', 'nomatch'],
           ['sample', 'xyz'],
         ])
-          for (const sort of [{}, { SortBy: 'Name', SortDir: 'Asc' }]) {
+          for (const sort of [{}, { SortBy: 'Name', SortDir: 'Asc' }] as Record<string, string>[]) {
             const q = words.join(' ');
             const joined = await search(client, { query: q, scope, Limit: 100, ...sort });
             const gin = await search(client, {

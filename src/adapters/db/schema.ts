@@ -125,6 +125,15 @@ export interface GenomesTable {
   source: string;
   build: string;
   display_name: string;
+  sequence_status: string | null;
+  sequence_key: string | null;
+  sequence_message: string | null;
+}
+
+export interface AppSessionLogsTable {
+  appsession_id: Ref;
+  seq: number;
+  text: string;
 }
 
 export interface FilesTable {
@@ -321,6 +330,7 @@ export interface Database {
   samples: SamplesTable;
   runs: RunsTable;
   genomes: GenomesTable;
+  appsession_logs: AppSessionLogsTable;
   files: FilesTable;
   file_parts: FilePartsTable;
   settings: SettingsTable;

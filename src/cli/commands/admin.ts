@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import type { Services } from '../../services/index.js';
@@ -156,6 +159,41 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
       );
       rt.out(imported.id);
     });
+
+  const genome = admin.command('genome').description('manage reference genomes');
+  genome
+    .command('add')
+    .description(
+      "register a genome with its FASTA; a running hub indexes it (samtools faidx, minimap2) before apps can use it; prints the new genome's id",
+    )
+    .requiredOption('--fasta <file>', 'the FASTA file (plain text)')
+    .requiredOption('--name <name>', 'display name, e.g. "Homo sapiens (GRCh38, no alts)"')
+    .requiredOption('--species <species>', 'species name, e.g. "Homo sapiens"')
+    .option('--source <source>', 'where the sequence comes from (NCBI, UCSC, Ensembl...)', 'Custom')
+    .option('--build <build>', 'build name (default: the display name)')
+    .action(
+      async (
+        opts: { fasta: string; name: string; species: string; source: string; build?: string },
+        cmd: Command,
+      ) => {
+        const path = resolve(rt.cwd, opts.fasta);
+        const info = await stat(path).catch(() => undefined);
+        if (!info?.isFile()) throw new CliError(`no such file: ${opts.fasta}`);
+        const fasta = createReadStream(path);
+        const added = await withServices(cmd, (s) =>
+          s.genomes.addWithSequence(
+            {
+              displayName: opts.name,
+              speciesName: opts.species,
+              source: opts.source,
+              build: opts.build ?? opts.name,
+            },
+            fasta,
+          ),
+        );
+        rt.out(added.id);
+      },
+    );
 
   admin
     .command('gc')

@@ -246,6 +246,8 @@ export const genome = (g: Genome) => ({
   Source: g.source,
   Build: g.build,
   DisplayName: g.displayName,
+  HasSequence: g.sequence?.status === 'ready',
+  ...(g.sequence && { SequenceStatus: g.sequence.status }),
 });
 
 const REFERENCE_TYPE = {

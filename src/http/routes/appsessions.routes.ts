@@ -13,6 +13,7 @@ import {
 } from '../schemas/common.schema.js';
 import { AppResultCompact, AppSession, AppSessionCompact } from '../schemas/resources.schema.js';
 import { UpdateAppSessionBody } from '../schemas/requests.schema.js';
+import { LogQuery } from '../schemas/apps.schema.js';
 import type { RouteDeps } from './deps.js';
 import { propertiesOf } from './embed.js';
 import { ok, okList, pageRequest, parseStatuses, presentContext } from './reply.js';
@@ -58,6 +59,50 @@ export const appSessionRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
         status: body.Status,
         statusSummary: body.StatusSummary,
       });
+      return ok(present.appSession(session, [], presentContext(request, publicUrl)));
+    },
+  );
+
+  app.get(
+    '/appsessions/:id/logs',
+    {
+      schema: {
+        tags,
+        summary: "An app's log (text/plain, one line per line), readable while it runs (spec 6.5)",
+        params: IdParams,
+        querystring: LogQuery,
+        response: {
+          200: {
+            description: 'The log lines from Offset on',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const lines = await services.apps.log(
+        request.principal,
+        request.params.id,
+        request.query.Offset ?? 0,
+      );
+      reply.type('text/plain; charset=utf-8');
+      return lines.map((l) => `${l}\n`).join('');
+    },
+  );
+
+  app.post(
+    '/appsessions/:id/stop',
+    {
+      schema: {
+        tags,
+        summary: 'Stop an AppSession: Aborted; a job working for it stops (as v2 stop)',
+        params: IdParams,
+        response: { 200: Envelope(AppSession), ...errorResponses, 409: { $ref: 'ErrorEnvelope#' } },
+      },
+    },
+    async (request) => {
+      const session = await services.appSessions.stop(request.principal, request.params.id);
       return ok(present.appSession(session, [], presentContext(request, publicUrl)));
     },
   );

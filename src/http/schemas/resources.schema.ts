@@ -222,6 +222,10 @@ export const Genome = Type.Object({
   Source: Type.String(),
   Build: Type.String(),
   DisplayName: Type.String(),
+  HasSequence: Type.Boolean({
+    description: 'seqhub: the sequence is registered and indexed, so apps can align to it',
+  }),
+  SequenceStatus: opt(Type.String({ description: 'seqhub: indexing | ready | failed' })),
 });
 
 export const File = Type.Object({

@@ -13,6 +13,7 @@ import { searchVisibilityMigration } from './0010-search-visibility.js';
 import { jobsMigration } from './0011-jobs.js';
 import { searchWordsMigration } from './0012-search-words.js';
 import { genomicsMigration } from './0013-genomics.js';
+import { appsMigration } from './0014-apps.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -30,5 +31,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0011-jobs': jobsMigration(kind),
     '0012-search-words': searchWordsMigration(kind),
     '0013-genomics': genomicsMigration,
+    '0014-apps': appsMigration(kind),
   };
 }

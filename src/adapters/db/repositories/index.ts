@@ -4,7 +4,7 @@ import type { Database, DbKind } from '../schema.js';
 import { KyselyAppResultRepository } from './appresult.repository.js';
 import { KyselyAppSessionRepository } from './appsession.repository.js';
 import { KyselyFileRepository, KyselySettingsRepository } from './file.repository.js';
-import { KyselyGenomeRepository } from './genome.repository.js';
+import { KyselyAppSessionLogRepository, KyselyGenomeRepository } from './genome.repository.js';
 import { KyselyOAuthRepository, KyselyWebAuthRepository } from './oauth.repository.js';
 import { KyselyPropertyRepository } from './property.repository.js';
 import { KyselyProjectRepository } from './project.repository.js';
@@ -33,6 +33,7 @@ export function kyselyRepositories(
     samples: new KyselySampleRepository(db, now, kind),
     runs: new KyselyRunRepository(db, now),
     genomes: new KyselyGenomeRepository(db),
+    appSessionLogs: new KyselyAppSessionLogRepository(db),
     files: new KyselyFileRepository(db, now),
     settings: new KyselySettingsRepository(db),
     properties: new KyselyPropertyRepository(db, now),

@@ -1,0 +1,1 @@
+export { LocalAppSandbox } from './local.sandbox.js';
