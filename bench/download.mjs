@@ -5,8 +5,15 @@
 // `BENCH=download npm run bench`), which builds first.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,10 +110,11 @@ function makeFile(path, bytes) {
   closeSync(fd);
 }
 
-const md5 = async (path) =>
-  createHash('md5')
-    .update(await readFile(path))
-    .digest('hex');
+const md5 = async (path) => {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) hash.update(chunk);
+  return hash.digest('hex');
+};
 
 const hub = await startHub(join(work, 'data'));
 const env = {

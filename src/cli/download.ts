@@ -29,6 +29,8 @@ export interface DownloadOptions {
   dir: string;
   /** Only files with one of these extensions (`fastq.gz`, `.bam`). */
   extensions?: string[];
+  /** Range size of large files (default DEFAULT_RANGE_SIZE). */
+  rangeSize?: number;
   progress?: (text: string) => void;
   signal: AbortSignal;
 }
@@ -131,6 +133,7 @@ export async function download(options: DownloadOptions): Promise<DownloadSummar
         }
         const r = await downloadFile(options.client.http, job.file, job.dest, {
           signal: inner.signal,
+          ...(options.rangeSize !== undefined && { rangeSize: options.rangeSize }),
           onProgress: (n) => progress.addBytes(n),
         });
         if (r.skipped) summary.skipped++;

@@ -173,42 +173,58 @@ export function downloadCommand(program: Command, rt: CliRuntime): void {
       .requiredOption('--id <id>', `the ${kind}`)
       .requiredOption('-o, --output <dir>', 'the folder to write into (created when missing)')
       .option('--extension <ext...>', 'only files with these extensions (fastq.gz, bam ...)')
+      .option(
+        '--range-size <bytes>',
+        'larger files come in parallel ranges of this size (default 32M)',
+      )
       .addHelpText(
         'after',
         kind === 'project'
           ? '\nLayout: DIR/<sample or app result name>/<file path>\nExample:\n  seqhub download project --id 12 -o ./p12 --extension fastq.gz'
           : `\nExample:\n  seqhub download ${kind} --id 34 -o ./out`,
       )
-      .action(async (flags: ClientFlags & { id: string; output: string; extension?: string[] }) => {
-        const signal = stopSignal(rt);
-        await guarded(signal, 'run the same command again to resume', async () => {
-          const client = connect(rt, flags);
-          const extensions = flags.extension
-            ?.flatMap((e) => e.split(','))
-            .map((e) => e.trim())
-            .filter((e) => e !== '');
-          const s = await download({
-            client,
-            kind: kind as DownloadKind,
-            id: flags.id,
-            dir: resolve(rt.cwd, flags.output),
-            ...(extensions && { extensions }),
-            progress: flags.quiet || !rt.tty ? undefined : rt.progress,
-            signal,
+      .action(
+        async (
+          flags: ClientFlags & {
+            id: string;
+            output: string;
+            extension?: string[];
+            rangeSize?: string;
+          },
+        ) => {
+          const signal = stopSignal(rt);
+          await guarded(signal, 'run the same command again to resume', async () => {
+            const client = connect(rt, flags);
+            const extensions = flags.extension
+              ?.flatMap((e) => e.split(','))
+              .map((e) => e.trim())
+              .filter((e) => e !== '');
+            const s = await download({
+              client,
+              kind: kind as DownloadKind,
+              id: flags.id,
+              dir: resolve(rt.cwd, flags.output),
+              ...(extensions && { extensions }),
+              ...(flags.rangeSize !== undefined && {
+                rangeSize: parseByteSize(flags.rangeSize, '--range-size'),
+              }),
+              progress: flags.quiet || !rt.tty ? undefined : rt.progress,
+              signal,
+            });
+            printResult(rt, flags, {
+              id: flags.id,
+              line: `downloaded ${s.downloaded} files (${s.bytesFetched} bytes), ${s.skipped} already present`,
+              record: {
+                Id: flags.id,
+                Files: s.files,
+                Downloaded: s.downloaded,
+                Skipped: s.skipped,
+                BytesFetched: s.bytesFetched,
+              },
+            });
           });
-          printResult(rt, flags, {
-            id: flags.id,
-            line: `downloaded ${s.downloaded} files (${s.bytesFetched} bytes), ${s.skipped} already present`,
-            record: {
-              Id: flags.id,
-              Files: s.files,
-              Downloaded: s.downloaded,
-              Skipped: s.skipped,
-              BytesFetched: s.bytesFetched,
-            },
-          });
-        });
-      });
+        },
+      );
   }
 }
 
