@@ -4,6 +4,12 @@ import { AppError } from '../domain/index.js';
 import { adminCommand } from './commands/admin.js';
 import { runCommand } from './commands/run-upload.js';
 import { serveCommand, workerCommand } from './commands/serve.js';
+import {
+  awaitCommand,
+  downloadCommand,
+  runDemultiplexCommand,
+  uploadCommand,
+} from './commands/transfer.js';
 import { CliError, type CliRuntime } from './runtime.js';
 
 export function buildProgram(rt: CliRuntime, version: string): Command {
@@ -19,6 +25,13 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
   workerCommand(program, rt);
   adminCommand(program, rt);
   runCommand(program, rt);
+  runDemultiplexCommand(
+    program.commands.find((c) => c.name() === 'run')!,
+    rt,
+  );
+  uploadCommand(program, rt);
+  downloadCommand(program, rt);
+  awaitCommand(program, rt);
   program
     .command('openapi', { hidden: true })
     .description('print the OpenAPI document built from the route schemas')
@@ -35,7 +48,8 @@ export async function runCli(argv: string[], rt: CliRuntime, version: string): P
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof CliError) {
-      rt.err(`seqhub: ${error.message}`);
+      // An empty message is an exit code that speaks for itself (`await`'s final status).
+      if (error.message) rt.err(`seqhub: ${error.message}`);
       return error.exitCode;
     }
     if (error instanceof ConfigError || error instanceof AppError) {

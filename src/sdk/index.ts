@@ -23,3 +23,19 @@ export {
   type ProgressCallback,
   type UploadOptions,
 } from './upload.js';
+export {
+  DEFAULT_POLL_MS,
+  SETTLED_STATUSES,
+  awaitAppSession,
+  createHolder,
+  fetchContent,
+  getAppSession,
+  getHolder,
+  getProjectName,
+  holderFiles,
+  projectHolders,
+  setAppSessionStatus,
+  startDemultiplex,
+  type AppSessionState,
+  type FileHolder,
+} from './transfer.js';

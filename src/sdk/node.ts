@@ -22,3 +22,12 @@ export async function md5OfFile(path: string, signal?: AbortSignal): Promise<str
     hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
+
+export {
+  ChecksumError,
+  DEFAULT_RANGE_SIZE,
+  RANGE_CONCURRENCY,
+  downloadFile,
+  type DownloadOptions,
+  type DownloadResult,
+} from './transfer-node.js';
