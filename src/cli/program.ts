@@ -2,6 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { AppError } from '../domain/index.js';
 import { adminCommand } from './commands/admin.js';
+import { authCommands } from './commands/auth.js';
+import { completionCommand } from './commands/completion.js';
+import { propertyCommands } from './commands/property.js';
+import { resourceCommands } from './commands/resources.js';
+import { shareCommands } from './commands/share.js';
 import { runCommand } from './commands/run-upload.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, type CliRuntime } from './runtime.js';
@@ -13,11 +18,17 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.out(s.trimEnd()),
-      writeErr: (s) => rt.err(s.trimEnd()),
+      // Commander's usage errors (`error: unknown option '--x'`) in our one-line form.
+      writeErr: (s) => rt.err(s.trimEnd().replace(/^error: /, 'seqhub: ')),
     });
   serveCommand(program, rt);
   adminCommand(program, rt);
   runCommand(program, rt);
+  authCommands(program, rt);
+  resourceCommands(program, rt);
+  propertyCommands(program, rt);
+  shareCommands(program, rt);
+  completionCommand(program, rt);
   program
     .command('openapi', { hidden: true })
     .description('print the OpenAPI document built from the route schemas')
