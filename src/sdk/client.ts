@@ -33,6 +33,7 @@ import {
   type Project,
   type Property,
   type PropertyInput,
+  type PropertyItem,
   type Run,
   type Sample,
   type SearchHit,
@@ -581,14 +582,21 @@ export class SeqhubClient {
     );
   }
 
-  /** Every item of a multi-value (`[]`) property, camelCased. */
+  /** Every item of a multi-value (`[]`) property: its id and its content, camelCased. */
   listPropertyItems(
     owner: ResourceRef,
     name: string,
     options: ListOptions = {},
-  ): AsyncGenerator<unknown> {
+  ): AsyncGenerator<PropertyItem> {
     const path = `${owner.kind}/${enc(owner.id)}/properties/${enc(name)}/items`;
-    return paginate((o, l) => this.page(path, o, l, options, (w) => camelize(w)), options);
+    return paginate(
+      (o, l) =>
+        this.page(path, o, l, options, (w) => ({
+          id: typeof w.Id === 'number' ? String(w.Id) : String(w.Id ?? ''),
+          content: camelize(w.Content),
+        })),
+      options,
+    );
   }
 
   /** `POST {resource}/properties`: creates or replaces these properties; answers them as written. */

@@ -36,6 +36,7 @@ export type {
   Project,
   Property,
   PropertyInput,
+  PropertyItem,
   Run,
   RunStatus,
   Sample,

@@ -101,6 +101,12 @@ export interface Property extends Extra {
   itemsTotalCount: number | undefined;
 }
 
+/** One item of a `[]` property, as `.../items` pages them. */
+export interface PropertyItem {
+  id: string;
+  content: unknown;
+}
+
 /** A property to write: `content` (a string, or map/resource value) or `items` (a `[]` type). */
 export interface PropertyInput {
   name: string;
