@@ -2,6 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { AppError } from '../domain/index.js';
 import { adminCommand } from './commands/admin.js';
+import { authCommands } from './commands/auth.js';
+import { completionCommand } from './commands/completion.js';
+import { propertyCommands } from './commands/property.js';
+import { resourceCommands } from './commands/resources.js';
+import { shareCommands } from './commands/share.js';
 import { runCommand } from './commands/run-upload.js';
 import { serveCommand, workerCommand } from './commands/serve.js';
 import {
@@ -19,7 +24,8 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.out(s.trimEnd()),
-      writeErr: (s) => rt.err(s.trimEnd()),
+      // Commander's usage errors (`error: unknown option '--x'`) in our one-line form.
+      writeErr: (s) => rt.err(s.trimEnd().replace(/^error: /, 'seqhub: ')),
     });
   serveCommand(program, rt);
   workerCommand(program, rt);
@@ -32,6 +38,11 @@ export function buildProgram(rt: CliRuntime, version: string): Command {
   uploadCommand(program, rt);
   downloadCommand(program, rt);
   awaitCommand(program, rt);
+  authCommands(program, rt);
+  resourceCommands(program, rt);
+  propertyCommands(program, rt);
+  shareCommands(program, rt);
+  completionCommand(program, rt);
   program
     .command('openapi', { hidden: true })
     .description('print the OpenAPI document built from the route schemas')

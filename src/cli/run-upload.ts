@@ -4,7 +4,6 @@ import { AppError, contentTypeOf } from '../domain/index.js';
 import {
   ApiError,
   DEFAULT_PART_SIZE,
-  NetworkError,
   SeqhubClient,
   isAbortError,
   mapConcurrent,
@@ -16,19 +15,10 @@ import { readRunFolder } from '../services/run-folder.js';
 import { runFolderSource } from './commands/run-import.js';
 import { ProgressLine } from './progress.js';
 import { CliError } from './runtime.js';
+import { ExitCodes, cliErrorOf } from './exit-codes.js';
 import { loadState, removeState, saveState, statePath, type UploadState } from './upload-state.js';
 
-/** Exit codes of client commands (docs/cli.md). */
-export const ExitCodes = {
-  ok: 0,
-  unexpected: 1,
-  badInput: 2,
-  auth: 3,
-  refused: 4,
-  network: 5,
-  conflict: 6,
-  interrupted: 130,
-} as const;
+export { ExitCodes };
 
 /**
  * Files uploaded at once. A run folder is mostly many small files (BCL/CBCL per tile and cycle,
@@ -252,16 +242,10 @@ function asCliError(error: unknown, options: RunUploadOptions): unknown {
       error.message,
       error.httpStatus < 500 ? ExitCodes.badInput : ExitCodes.unexpected,
     );
-  if (error instanceof NetworkError) return new CliError(error.message, ExitCodes.network);
-  if (error instanceof ApiError) {
-    const what = `${error.message || error.errorCode} (HTTP ${error.status} ${error.errorCode})`;
-    if (error.status === 401)
-      return new CliError(`the hub refused the access token: ${what}`, ExitCodes.auth);
-    if (error.status === 403) return new CliError(`not allowed: ${what}`, ExitCodes.auth);
-    if (error.errorCode === 'BASESPACE.RUNS.FOLDER_INVALID')
-      return new CliError(what, ExitCodes.badInput);
-    if (error.status >= 500) return new CliError(`the hub failed: ${what}`, ExitCodes.network);
-    return new CliError(`the hub refused: ${what}`, ExitCodes.refused);
-  }
-  return error;
+  if (error instanceof ApiError && error.errorCode === 'BASESPACE.RUNS.FOLDER_INVALID')
+    return new CliError(
+      `${error.message || error.errorCode} (HTTP ${error.status} ${error.errorCode})`,
+      ExitCodes.badInput,
+    );
+  return cliErrorOf(error);
 }

@@ -4,17 +4,52 @@
  */
 export {
   SeqhubClient,
+  type FileListOptions,
   type ListOptions,
   type ListQuery,
+  type Ownership,
+  type ProjectListOptions,
+  type PropertyFilter,
+  type PropertyOwnerKind,
   type Resource,
+  type ResourceRef,
+  type RunListOptions,
+  type SearchOptions,
   type SeqhubClientOptions,
+  type ShareableRef,
+  type StatusListOptions,
 } from './client.js';
 export { ApiError, NetworkError, isAbortError } from './errors.js';
 export { HttpTransport, type ClientOptions, type RequestOptions } from './http.js';
 export { RateLimiter, mapConcurrent } from './limits.js';
 export { MAX_PAGE_SIZE, collect, paginate } from './paging.js';
 export { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry.js';
-export type { FilePart, HubFile, Page, Run, RunStatus, UploadStatus, User } from './types.js';
+export { camelize } from './types.js';
+export type {
+  AppResult,
+  AppSession,
+  Collaborator,
+  DeviceAuthorization,
+  Extra,
+  FilePart,
+  Genome,
+  HubFile,
+  Page,
+  Project,
+  Property,
+  PropertyInput,
+  PropertyItem,
+  Run,
+  RunStatus,
+  Sample,
+  SearchHit,
+  ShareAccess,
+  ShareLink,
+  TokenGrant,
+  UploadStatus,
+  User,
+  UserRef,
+} from './types.js';
 export {
   DEFAULT_PART_SIZE,
   MAX_PARTS,

@@ -378,7 +378,7 @@ describe.each(matrix)(
             ['run', 'upload', MISEQ],
             { ...userEnv, SEQHUB_API_SERVER: '' },
             2,
-            /^seqhub: no hub given: use --api-server URL or SEQHUB_API_SERVER$/,
+            /^seqhub: no hub given: use --api-server URL or SEQHUB_API_SERVER, or sign in with seqhub auth$/,
           ],
           [
             ['run', 'upload', MISEQ, '--api-server', `http://127.0.0.1:${closed}`],

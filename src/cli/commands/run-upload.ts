@@ -1,7 +1,7 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCodes, uploadRunFolder } from '../run-upload.js';
+import { addClientOptions, configDir, resolveSettings } from '../config-file.js';
+import { uploadRunFolder } from '../run-upload.js';
 import { CliError, type CliRuntime } from '../runtime.js';
 
 /** `1048576`, `512k`, `4M`, `1G` (binary multiples) as bytes. */
@@ -16,14 +16,11 @@ export function parseByteSize(text: string, what: string): number {
 /** `seqhub run ...`: runs through the API of any hub. */
 export function runCommand(program: Command, rt: CliRuntime): void {
   const run = program.command('run').description('runs on a hub, through its API');
-  run
-    .command('upload')
+  addClientOptions(run.command('upload'))
     .description(
       'upload an Illumina run folder as a new run; resumable (run it again after an interruption); prints the run id last',
     )
     .argument('<run-folder>', 'the run folder (with RunInfo.xml)')
-    .option('--api-server <url>', 'the hub (env SEQHUB_API_SERVER)')
-    .option('--access-token <token>', 'an access token (env SEQHUB_ACCESS_TOKEN)')
     .option('-q, --quiet', 'no progress bar and no notes; only the run id')
     .option('--limit-rate <bytes>', 'average upload rate ceiling per second, e.g. 512k, 10M')
     .option(
@@ -40,30 +37,20 @@ export function runCommand(program: Command, rt: CliRuntime): void {
         opts: {
           apiServer?: string;
           accessToken?: string;
+          config?: string;
           quiet?: boolean;
           limitRate?: string;
           partSize?: string;
         },
       ) => {
-        const apiServer = opts.apiServer ?? rt.env.SEQHUB_API_SERVER;
-        const accessToken = opts.accessToken ?? rt.env.SEQHUB_ACCESS_TOKEN;
-        if (!apiServer)
-          throw new CliError(
-            'no hub given: use --api-server URL or SEQHUB_API_SERVER',
-            ExitCodes.badInput,
-          );
-        if (!accessToken)
-          throw new CliError(
-            'no access token given: use --access-token T or SEQHUB_ACCESS_TOKEN',
-            ExitCodes.badInput,
-          );
+        const { apiServer, accessToken } = await resolveSettings(rt, opts);
         const controller = new AbortController();
         void rt.untilStopped().then(() => controller.abort());
         const result = await uploadRunFolder({
           folder: resolve(rt.cwd, folder),
           apiServer,
           accessToken,
-          configDir: rt.env.SEQHUB_CONFIG_DIR ?? join(rt.env.HOME ?? homedir(), '.seqhub'),
+          configDir: configDir(rt),
           ...(opts.partSize !== undefined && {
             partSize: parseByteSize(opts.partSize, '--part-size'),
           }),

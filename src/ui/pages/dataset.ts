@@ -76,8 +76,8 @@ async function datasetPage(
 ): Promise<void> {
   const item: Resource =
     parent.kind === 'samples'
-      ? await hub.getSample(parent.id, signal)
-      : await hub.getAppResult(parent.id, signal);
+      ? await hub.getSampleRaw(parent.id, signal)
+      : await hub.getAppResultRaw(parent.id, signal);
   const project = ((item.Projects ?? []) as Resource[])[0];
   const filesBox = h('div', {});
   const refreshFiles = async () => fill(filesBox, filesTable(await allFiles(parent, signal)));

@@ -22,7 +22,7 @@ export async function projectPage(
 ): Promise<void> {
   const id = params.id!;
   const tab: Tab = (TABS.find(([k]) => k === params.tab)?.[0] ?? 'samples') as Tab;
-  const project = await hub.getProject(id, signal);
+  const project = await hub.getProjectRaw(id, signal);
   const panel = h('div', {
     role: 'tabpanel',
     id: 'tabpanel',
@@ -78,7 +78,7 @@ export async function projectPage(
 
 const TAB_RENDER: Record<Tab, (p: Resource, signal: AbortSignal) => Promise<Node>> = {
   async samples(p, signal) {
-    const page = await hub.listSamples(p.Id, { limit: 1000, signal });
+    const page = await hub.listSamplesRaw(p.Id, { limit: 1000, signal });
     return table(
       ['Name', 'Sample ID', 'Status', 'Size', 'Created'],
       page.items.map((s) => [
@@ -94,10 +94,10 @@ const TAB_RENDER: Record<Tab, (p: Resource, signal: AbortSignal) => Promise<Node
 
   async analyses(p, signal) {
     // An AppSession belongs to the project through the app results and samples it made.
-    const results = await hub.listAppResults(p.Id, { limit: 1000, signal });
+    const results = await hub.listAppResultsRaw(p.Id, { limit: 1000, signal });
     const sessions = new Map<string, Resource>();
     for (const r of results.items) if (r.AppSession) sessions.set(r.AppSession.Id, r.AppSession);
-    const all = await hub.listAppSessions({
+    const all = await hub.listAppSessionsRaw({
       limit: 1000,
       sortBy: 'DateCreated',
       sortDir: 'Desc',
@@ -107,7 +107,7 @@ const TAB_RENDER: Record<Tab, (p: Resource, signal: AbortSignal) => Promise<Node
       all.items
         .filter((s) => !sessions.has(s.Id))
         .slice(0, 50)
-        .map((s) => hub.getAppSession(s.Id, signal).catch(() => undefined)),
+        .map((s) => hub.getAppSessionRaw(s.Id, signal).catch(() => undefined)),
     );
     for (const s of detailed) {
       const refs = (s?.References ?? []) as Resource[];
@@ -128,7 +128,7 @@ const TAB_RENDER: Record<Tab, (p: Resource, signal: AbortSignal) => Promise<Node
   },
 
   async appresults(p, signal) {
-    const page = await hub.listAppResults(p.Id, { limit: 1000, signal });
+    const page = await hub.listAppResultsRaw(p.Id, { limit: 1000, signal });
     const name = h('input', { id: 'new-appresult', type: 'text', required: true, maxlength: 255 });
     const status = h('div', { 'aria-live': 'polite' });
     return h(
@@ -151,7 +151,7 @@ const TAB_RENDER: Record<Tab, (p: Resource, signal: AbortSignal) => Promise<Node
           onsubmit: async (e: Event) => {
             e.preventDefault();
             try {
-              const r = await hub.createAppResult(p.Id, { name: name.value.trim() });
+              const r = await hub.createAppResultRaw(p.Id, { name: name.value.trim() });
               navigate(`/app/appresults/${r.Id}`);
             } catch (error) {
               fill(status, errorBox(error));
@@ -174,7 +174,7 @@ const TAB_RENDER: Record<Tab, (p: Resource, signal: AbortSignal) => Promise<Node
     const box = h('div', {});
     const status = h('div', { 'aria-live': 'polite' });
     const refresh = async () => {
-      const page = await hub.listCollaborators(p.Id, { limit: 1000, signal });
+      const page = await hub.listCollaboratorsRaw(p.Id, { limit: 1000, signal });
       fill(
         box,
         table(

@@ -13,7 +13,7 @@ export async function projectsPage(
   const sortDir = params.dir === 'Desc' ? 'Desc' : 'Asc';
   // The API's Name filter is exact (docs/api-choices.md); people type part of a name, so the
   // filter is a case-insensitive substring over the list (up to 1000, the most one page holds).
-  const page = await hub.listProjects({ sortBy, sortDir, limit: 1000, signal });
+  const page = await hub.listProjectsRaw({ sortBy, sortDir, limit: 1000, signal });
   const needle = name.toLowerCase();
   const shown = page.items.filter((p) => String(p.Name).toLowerCase().includes(needle));
 
@@ -79,7 +79,7 @@ export async function projectsPage(
         onsubmit: async (e: Event) => {
           e.preventDefault();
           try {
-            const p = await hub.createProject({ name: newName.value.trim() });
+            const p = await hub.createProjectRaw({ name: newName.value.trim() });
             navigate(`/app/projects/${p.Id}`);
           } catch (error) {
             fill(createStatus, errorBox(error));

@@ -24,7 +24,7 @@ export async function propertiesTable(
   id: string,
   signal: AbortSignal,
 ): Promise<HTMLElement> {
-  const page = await hub.listProperties(kind, id, { limit: 1000, signal });
+  const page = await hub.listPropertiesRaw(kind, id, { limit: 1000, signal });
   return h(
     'section',
     { 'aria-label': 'Properties' },

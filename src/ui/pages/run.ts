@@ -78,8 +78,8 @@ export async function runPage(
   const id = params.id!;
   const [run, stats, projects] = await Promise.all([
     hub.getRun(id, signal),
-    hub.getSequencingStats(id, { cycles: true, signal }),
-    hub.listProjects({ limit: 1000, sortBy: 'Name', signal }),
+    hub.getSequencingStatsRaw(id, { cycles: true, signal }),
+    hub.listProjectsRaw({ limit: 1000, sortBy: 'Name', signal }),
   ]);
   const files: Awaited<ReturnType<typeof hub.getFile>>[] = [];
   for await (const f of hub.listRunFiles(id, { signal })) files.push(f);
@@ -113,7 +113,7 @@ export async function runPage(
 
   const watch = async (sessionId: string, projectId: string) => {
     for (;;) {
-      const s = await hub.getAppSession(sessionId, signal);
+      const s = await hub.getAppSessionRaw(sessionId, signal);
       fill(
         status,
         h('p', {}, 'Demultiplexing ', badge(s.Status), ' ', String(s.StatusSummary ?? '')),

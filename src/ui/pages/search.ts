@@ -32,7 +32,7 @@ export async function searchPage(
     fill(main, h('h1', {}, 'Search'), h('p', { class: 'muted' }, 'Type in the search box above.'));
     return;
   }
-  const page = await hub.search(q, { limit: 100, signal });
+  const page = await hub.searchRaw(q, { limit: 100, signal });
   fill(
     main,
     h('h1', {}, `Search: ${q}`),
