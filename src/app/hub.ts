@@ -11,7 +11,10 @@ import { LocalStaging } from '../adapters/run-folder/index.js';
 import type { Config } from '../config/index.js';
 import { demuxJob, indexFileJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
-import type { BlobStore, Clock, JobQueue, Repositories } from '../ports.js';
+import { sql } from 'kysely';
+import { createMetrics, type HubMetrics } from '../http/plugins/metrics.js';
+import type { ReadinessCheck } from '../http/plugins/ops.js';
+import type { BlobStore, Clock, JobHandler, JobQueue, Repositories } from '../ports.js';
 import { DEMUX_JOB, INDEX_FILE_JOB, createServices, type Services } from '../services/index.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
@@ -22,6 +25,10 @@ export interface Hub {
   db: DbHandle;
   blobs: BlobStore;
   queue: JobQueue;
+  /** This process's Prometheus metrics (`/metrics`). */
+  metrics: HubMetrics;
+  /** What `/readyz` and `seqhub admin check` probe: the database, blob storage and job queue. */
+  readiness: Record<'database' | 'storage' | 'queue', ReadinessCheck>;
   /** Starts this process's job workers (demultiplexing); `serve` does on embedded defaults. */
   startWorkers(onError?: (error: unknown) => void): Promise<void>;
   /** Stops the workers (running jobs go back to the queue) and closes the database. */
@@ -66,6 +73,7 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     { oauth, sessionTtlSeconds, tokenFailuresPerIp },
     queue,
   );
+  const metrics = createMetrics();
   return {
     config,
     services,
@@ -73,23 +81,62 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     db,
     blobs,
     queue,
+    metrics,
+    readiness: {
+      database: async () => {
+        await sql`select 1`.execute(db.db);
+      },
+      storage: (signal) => blobs.check(signal),
+      queue: () => queue.check(),
+    },
     startWorkers: (onError) => {
       if (onError) onJobError = onError;
-      return queue.start({
-        [DEMUX_JOB]: demuxJob({
-          repos,
-          blobs,
-          clock,
-          staging: new LocalStaging(join(config.dataDir, 'staging')),
+      return queue.start(
+        timedJobs(metrics, {
+          [DEMUX_JOB]: demuxJob({
+            repos,
+            blobs,
+            clock,
+            staging: new LocalStaging(join(config.dataDir, 'staging')),
+          }),
+          [INDEX_FILE_JOB]: indexFileJob(services.indexer),
         }),
-        [INDEX_FILE_JOB]: indexFileJob(services.indexer),
-      });
+      );
     },
     close: async () => {
       await queue.stop();
       await db.close();
     },
   };
+}
+
+/**
+ * Wraps each handler to time its runs into `seqhub_job_duration_seconds` by outcome: completed,
+ * failed (it threw), or interrupted (cancelled, lease lost, worker stopping: its signal aborted).
+ * Around the handlers, not inside a queue adapter, so the embedded queue and pg-boss count alike.
+ */
+export function timedJobs(
+  metrics: HubMetrics,
+  handlers: Readonly<Record<string, JobHandler>>,
+): Record<string, JobHandler> {
+  const timed: Record<string, JobHandler> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    const wrapped: JobHandler = {
+      run: async (payload, context) => {
+        const end = metrics.jobDuration.startTimer({ name });
+        try {
+          await handler.run(payload, context);
+          end({ outcome: 'completed' });
+        } catch (error) {
+          end({ outcome: context.signal.aborted ? 'interrupted' : 'failed' });
+          throw error;
+        }
+      },
+    };
+    if (handler.abandoned) wrapped.abandoned = handler.abandoned.bind(handler);
+    timed[name] = wrapped;
+  }
+  return timed;
 }
 
 async function openBlobStore(config: Config): Promise<BlobStore> {

@@ -26,6 +26,11 @@ export interface Config {
       };
   files: { maxSinglePartBytes: number; maxPartBytes: number; signedUrlTtlSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * When set, `/metrics` asks for `Authorization: Bearer <token>` (SEQHUB_METRICS_TOKEN); unset,
+   * it is open like `/healthz` (docs/deployment.md: keep it off the public listener).
+   */
+  metricsToken: string | undefined;
   /** OAuth grant lifetimes and the device flow's polling interval, in seconds. */
   oauth: {
     /** 0: OAuth tokens never expire (BaseSpace's behaviour, spec 1.2). */
@@ -120,6 +125,12 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       `invalid SEQHUB_LOG_LEVEL '${logLevel}': one of ${LOG_LEVELS.join(', ')}`,
     );
 
+  const metricsToken = env.SEQHUB_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken))
+    throw new ConfigError(
+      'invalid SEQHUB_METRICS_TOKEN: give at least 16 printable characters without spaces',
+    );
+
   return {
     host,
     port,
@@ -141,6 +152,7 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       ),
     },
     logLevel,
+    metricsToken,
     oauth: {
       tokenTtlSeconds: wholeNumber(env, 'SEQHUB_OAUTH_TOKEN_TTL', 90 * 24 * 3600),
       codeTtlSeconds: positiveInt(env, 'SEQHUB_OAUTH_CODE_TTL', 60),

@@ -27,6 +27,7 @@ import { oauthEndpointRoutes, tokenRoutes } from './routes/oauth.routes.js';
 import { sharingRoutes } from './routes/sharing.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './web/web.routes.js';
+import { installOps, requestId, type OpsOptions } from './plugins/ops.js';
 import { redactUrl } from './plugins/redact.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
 
@@ -46,6 +47,8 @@ export interface HttpOptions {
   version: string;
   /** Hex key binding CSRF tokens to sessions, shared by every process (WebAuthService.csrfKey). */
   csrfKey?: string;
+  /** Metrics and readiness checks (`/metrics`, `/readyz`); absent, both report nothing. */
+  ops?: OpsOptions;
 }
 
 /**
@@ -132,6 +135,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     frameworkErrors,
+    genReqId: requestId,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Every route as registered (method + URL), for the authorization matrix test (issue 4), which
@@ -143,6 +147,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
 
   validators(app);
+  installOps(app, options.ops ?? {});
   installErrorHandling(app);
   await app.register(formbody);
   bodyParsers(app);
@@ -209,8 +214,5 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  app.get('/healthz', { config: { auth: false }, schema: { hide: true } }, async () => ({
-    status: 'ok',
-  }));
   return app;
 }
