@@ -8,6 +8,7 @@ const benchmarks = {
   demux: './demux.mjs',
   'demux-job': './demux-job.mjs',
   genomics: './genomics.mjs',
+  scale: './scale.mjs',
 };
 const chosen = (process.env.BENCH?.trim() || Object.keys(benchmarks).join(','))
   .split(',')

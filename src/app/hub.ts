@@ -139,7 +139,8 @@ export function timedJobs(
   return timed;
 }
 
-async function openBlobStore(config: Config): Promise<BlobStore> {
+/** The blob store the config names (an S3 bucket is created when missing). */
+export async function openBlobStore(config: Config): Promise<BlobStore> {
   if (config.storage.kind === 'local') return new LocalBlobStore(config.storage.root);
   // Loaded only when used: importing the AWS SDK took ~300 ms here (0.45 s vs 0.13 s for a bare
   // node), start-up time that local hubs need not pay.
