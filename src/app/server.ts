@@ -37,6 +37,7 @@ export async function startServer(
         config.logLevel === 'silent'
           ? false
           : { level: config.logLevel, stream: options.logStream ?? process.stderr },
+      trustProxy: config.trustProxy,
       ops: { metrics: hub.metrics, metricsToken: config.metricsToken, readiness: hub.readiness },
     });
     await app.listen({ host: config.host, port: config.port });

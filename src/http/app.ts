@@ -43,7 +43,8 @@ export interface HttpOptions {
   /** Absolute origin clients use, when it differs from what requests show (behind a proxy). */
   publicUrl?: string | undefined;
   logger?: FastifyServerOptions['logger'];
-  trustProxy?: boolean;
+  /** Proxies whose X-Forwarded-For is believed (Fastify's `trustProxy`: addresses or CIDRs). */
+  trustProxy?: boolean | string | undefined;
   version: string;
   /** Hex key binding CSRF tokens to sessions, shared by every process (WebAuthService.csrfKey). */
   csrfKey?: string;

@@ -217,7 +217,11 @@ describe('metrics behind a bearer token, request ids and JSON logs', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'seqhub-ops-'));
     const config = loadConfig({
-      env: { SEQHUB_LOG_LEVEL: 'info', SEQHUB_METRICS_TOKEN: token },
+      env: {
+        SEQHUB_LOG_LEVEL: 'info',
+        SEQHUB_METRICS_TOKEN: token,
+        SEQHUB_TRUST_PROXY: '127.0.0.1',
+      },
       flags: { host: '127.0.0.1', port: '0', dataDir: dir },
       cwd: dir,
     });
@@ -249,10 +253,14 @@ describe('metrics behind a bearer token, request ids and JSON logs', () => {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
 
-  it('keeps an incoming X-Request-Id, returns it, and logs it on every line of the request', async () => {
+  it('keeps an incoming X-Request-Id, returns it, and logs it (and the proxied client) on every line', async () => {
     const id = `lb-${randomBytes(8).toString('hex')}`;
     const res = await fetch(`${server.url}/v1pre3/users/current`, {
-      headers: { 'x-request-id': id, 'x-access-token': server.adminToken! },
+      headers: {
+        'x-request-id': id,
+        'x-access-token': server.adminToken!,
+        'x-forwarded-for': '203.0.113.7',
+      },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toBe(id);
@@ -265,6 +273,8 @@ describe('metrics behind a bearer token, request ids and JSON logs', () => {
       req: { method: 'GET', url: '/v1pre3/users/current' },
     });
     expect(mine[1]).toMatchObject({ res: { statusCode: 200 } });
+    // Behind a trusted proxy (SEQHUB_TRUST_PROXY) the client is the one it names.
+    expect(mine[0]!.req.remoteAddress).toBe('203.0.113.7');
     expect(typeof mine[1]!.responseTime).toBe('number');
   });
 
