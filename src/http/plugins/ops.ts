@@ -46,15 +46,6 @@ export function installOps(app: FastifyInstance, options: OpsOptions): void {
   const metrics = options.metrics;
   if (metrics) {
     const routeOf = (url: string | undefined) => url ?? 'unmatched';
-    app.addHook('preParsing', async (request, _reply, payload) =>
-      counted(payload, (bytes) => {
-        if (bytes > 0)
-          metrics.httpBytes.inc(
-            { direction: 'in', method: request.method, route: routeOf(request.routeOptions.url) },
-            bytes,
-          );
-      }),
-    );
     app.addHook('onSend', async (request, _reply, payload) => {
       const labels = {
         direction: 'out',
@@ -70,6 +61,15 @@ export function installOps(app: FastifyInstance, options: OpsOptions): void {
       return payload;
     });
     app.addHook('onResponse', async (request, reply) => {
+      // Bytes in by the declared Content-Length of bodies that were accepted (a 2xx): wrapping
+      // the request stream itself changed how routes that refuse a body early (413) end the
+      // connection. Chunked bodies without a length are not counted.
+      const declared = Number(request.headers['content-length']);
+      if (reply.statusCode < 300 && Number.isSafeInteger(declared) && declared > 0)
+        metrics.httpBytes.inc(
+          { direction: 'in', method: request.method, route: routeOf(request.routeOptions.url) },
+          declared,
+        );
       metrics.httpDuration.observe(
         {
           method: request.method,
