@@ -9,6 +9,7 @@ const benchmarks = {
   'demux-job': './demux-job.mjs',
   genomics: './genomics.mjs',
   download: './download.mjs',
+  scale: './scale.mjs',
 };
 const chosen = (process.env.BENCH?.trim() || Object.keys(benchmarks).join(','))
   .split(',')

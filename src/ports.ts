@@ -572,6 +572,8 @@ export interface BlobStore {
     key: string,
     options: { expiresInSeconds: number; fileName: string; contentType: string },
   ): Promise<string | undefined>;
+  /** Rejects when the store cannot be reached or written (for `/readyz` and `admin check`). */
+  check(signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -652,6 +654,8 @@ export interface JobQueue {
   get(jobId: string): Promise<JobRecord | undefined>;
   /** Stops taking jobs; running ones are aborted and put back in the queue for another worker. */
   stop(): Promise<void>;
+  /** Rejects when the queue's store cannot be reached (for `/readyz` and `admin check`). */
+  check(signal?: AbortSignal): Promise<void>;
 }
 
 /** A demultiplexing job's outputs before they are committed: a DemuxSink that can be read back. */

@@ -20,6 +20,10 @@ const runtime: CliRuntime = {
   startServer: async (config) => (await import('./server.js')).startServer(config),
   startWorker: async (config, log) => (await import('./worker.js')).startWorker(config, log),
   openApiDocument: async () => (await import('./server.js')).openApiDocument(),
+  migrateDatabase: async (config) => (await import('./admin.js')).migrateDatabase(config),
+  checkHub: async (config) => (await import('./admin.js')).checkHub(config),
+  transferHub: async (source, target, onProgress) =>
+    (await import('./transfer.js')).transferHub(source, target, onProgress),
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -16,8 +16,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** Where the JSON log lines go (default stderr); tests read them back. */
+  logStream?: { write(line: string): unknown };
+}
+
 /** Opens the hub, creates the admin on first start, and listens. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const hub = await openHub(config);
   try {
     const admin = await hub.services.auth.bootstrapAdmin();
@@ -28,7 +36,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       csrfKey: await hub.services.web.csrfKey(),
       uiDir: config.uiDir ?? UI_DIR,
       logger:
-        config.logLevel === 'silent' ? false : { level: config.logLevel, stream: process.stderr },
+        config.logLevel === 'silent'
+          ? false
+          : { level: config.logLevel, stream: options.logStream ?? process.stderr },
+      trustProxy: config.trustProxy,
+      ops: { metrics: hub.metrics, metricsToken: config.metricsToken, readiness: hub.readiness },
     });
     await app.listen({ host: config.host, port: config.port });
     const sweeper = startSweeper(hub, app);

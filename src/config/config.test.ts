@@ -63,4 +63,22 @@ describe('config', () => {
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(ConfigError);
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(message);
   });
+  it('operability: metrics token and trusted proxies, validated', () => {
+    const c = loadConfig({
+      env: { SEQHUB_METRICS_TOKEN: 'a'.repeat(16), SEQHUB_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' },
+      cwd: '/',
+    });
+    expect(c.metricsToken).toBe('a'.repeat(16));
+    expect(c.trustProxy).toBe('127.0.0.1, 10.0.0.0/8');
+    expect(loadConfig({ env: {}, cwd: '/' })).toMatchObject({
+      metricsToken: undefined,
+      trustProxy: undefined,
+    });
+    expect(() => loadConfig({ env: { SEQHUB_METRICS_TOKEN: 'short' }, cwd: '/' })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ env: { SEQHUB_TRUST_PROXY: 'everyone' }, cwd: '/' })).toThrow(
+      /SEQHUB_TRUST_PROXY/,
+    );
+  });
 });

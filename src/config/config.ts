@@ -28,6 +28,18 @@ export interface Config {
       };
   files: { maxSinglePartBytes: number; maxPartBytes: number; signedUrlTtlSeconds: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * When set, `/metrics` asks for `Authorization: Bearer <token>` (SEQHUB_METRICS_TOKEN); unset,
+   * it is open like `/healthz` (docs/deployment.md: keep it off the public listener).
+   */
+  metricsToken: string | undefined;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (SEQHUB_TRUST_PROXY: a
+   * comma-separated list of addresses or CIDRs, e.g. `127.0.0.1,10.0.0.0/8`). Unset: none, the
+   * socket's peer is the client. Behind a load balancer it must be set, or every client shares
+   * the balancer's address (and its per-address limits).
+   */
+  trustProxy: string | undefined;
   /** OAuth grant lifetimes and the device flow's polling interval, in seconds. */
   oauth: {
     /** 0: OAuth tokens never expire (BaseSpace's behaviour, spec 1.2). */
@@ -136,6 +148,18 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       `invalid SEQHUB_LOG_LEVEL '${logLevel}': one of ${LOG_LEVELS.join(', ')}`,
     );
 
+  const metricsToken = env.SEQHUB_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,}$/.test(metricsToken))
+    throw new ConfigError(
+      'invalid SEQHUB_METRICS_TOKEN: give at least 16 printable characters without spaces',
+    );
+
+  const trustProxy = env.SEQHUB_TRUST_PROXY?.trim() || undefined;
+  if (trustProxy !== undefined && !/^[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*$/.test(trustProxy))
+    throw new ConfigError(
+      `invalid SEQHUB_TRUST_PROXY '${trustProxy}': give addresses or CIDRs, comma-separated (127.0.0.1,10.0.0.0/8)`,
+    );
+
   return {
     host,
     port,
@@ -158,6 +182,8 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
       ),
     },
     logLevel,
+    metricsToken,
+    trustProxy,
     oauth: {
       tokenTtlSeconds: wholeNumber(env, 'SEQHUB_OAUTH_TOKEN_TTL', 90 * 24 * 3600),
       codeTtlSeconds: positiveInt(env, 'SEQHUB_OAUTH_CODE_TTL', 60),

@@ -29,6 +29,7 @@ import { oauthEndpointRoutes, tokenRoutes } from './routes/oauth.routes.js';
 import { sharingRoutes } from './routes/sharing.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './web/web.routes.js';
+import { installOps, requestId, type OpsOptions } from './plugins/ops.js';
 import { redactUrl } from './plugins/redact.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
 
@@ -44,12 +45,15 @@ export interface HttpOptions {
   /** Absolute origin clients use, when it differs from what requests show (behind a proxy). */
   publicUrl?: string | undefined;
   logger?: FastifyServerOptions['logger'];
-  trustProxy?: boolean;
+  /** Proxies whose X-Forwarded-For is believed (Fastify's `trustProxy`: addresses or CIDRs). */
+  trustProxy?: boolean | string | undefined;
   version: string;
   /** Hex key binding CSRF tokens to sessions, shared by every process (WebAuthService.csrfKey). */
   csrfKey?: string;
   /** The built web UI (Vite's output), served under /app/. */
   uiDir?: string | undefined;
+  /** Metrics and readiness checks (`/metrics`, `/readyz`); absent, both report nothing. */
+  ops?: OpsOptions;
 }
 
 /**
@@ -136,6 +140,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     frameworkErrors,
+    genReqId: requestId,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Every route as registered (method + URL), for the authorization matrix test (issue 4), which
@@ -147,6 +152,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
 
   validators(app);
+  installOps(app, options.ops ?? {});
   installErrorHandling(app);
   await app.register(formbody);
   bodyParsers(app);
@@ -216,8 +222,5 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  app.get('/healthz', { config: { auth: false }, schema: { hide: true } }, async () => ({
-    status: 'ok',
-  }));
   return app;
 }

@@ -179,4 +179,5 @@ const noQueue: JobQueue = {
   cancel: () => Promise.resolve(false),
   get: () => Promise.resolve(undefined),
   stop: () => Promise.resolve(),
+  check: () => Promise.resolve(),
 };

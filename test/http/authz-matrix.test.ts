@@ -431,6 +431,9 @@ const namesOf = (body: any) =>
 const ENTRIES: Record<string, Entry> = {
   'GET /openapi.json': { expect: PUBLIC, prepare: () => ({ url: '/openapi.json' }) },
   'GET /healthz': { expect: PUBLIC, prepare: () => ({ url: '/healthz' }) },
+  'GET /readyz': { expect: PUBLIC, prepare: () => ({ url: '/readyz' }) },
+  // Open unless SEQHUB_METRICS_TOKEN is set (test/http/ops.test.ts); access tokens change nothing.
+  'GET /metrics': { expect: PUBLIC, prepare: () => ({ url: '/metrics' }) },
   // Browser pages: no session cookie here, so the sign-in page shows, the pages behind it send
   // the browser to sign in (303), forms without their CSRF token are refused (403), and an
   // unknown client gets an error page (400). A token changes none of it.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -158,6 +158,13 @@ export class LocalBlobStore implements BlobStore {
 
   async presignedUrl(): Promise<string | undefined> {
     return undefined;
+  }
+
+  async check(): Promise<void> {
+    // Writes go through root/tmp first: that is the directory that must exist and be writable.
+    const tmp = join(this.root, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    await access(tmp, constants.W_OK);
   }
 }
 

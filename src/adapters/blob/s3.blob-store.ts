@@ -73,6 +73,13 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async check(signal?: AbortSignal): Promise<void> {
+    await this.client.send(
+      new HeadBucketCommand({ Bucket: this.settings.bucket }),
+      signal && { abortSignal: signal },
+    );
+  }
+
   async write(
     key: string,
     source: Readable,

@@ -157,20 +157,38 @@ function preparingStatements(pool: pg.Pool): pg.Pool {
   });
 }
 
-/** Applies every pending numbered migration. Safe to run from several processes at once. */
-export async function migrateToLatest(handle: DbHandle): Promise<void> {
+function migratorOf(handle: DbHandle): Migrator {
   const migrations = allMigrations(handle.kind);
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   // 0006 (OAuth, issue 4) and 0007 (sharing) are built side by side: a database migrated with
   // 0007 first must still accept 0006 when it arrives.
-  const migrator = new Migrator({ db: handle.db, provider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  return new Migrator({ db: handle.db, provider, allowUnorderedMigrations: true });
+}
+
+/**
+ * Applies every pending numbered migration; resolves to the names it applied (none when the
+ * database was up to date). Safe to run from several processes at once.
+ */
+export async function migrateToLatest(handle: DbHandle): Promise<string[]> {
+  const { error, results } = await migratorOf(handle).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(
       `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`,
     );
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Which numbered migrations the database has and which it still lacks (reads, changes nothing). */
+export async function migrationStatus(
+  handle: DbHandle,
+): Promise<{ applied: string[]; pending: string[] }> {
+  const all = await migratorOf(handle).getMigrations();
+  return {
+    applied: all.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
 }
 
 /** True when `error` is a unique-constraint violation, on either database. */

@@ -1,6 +1,7 @@
 export {
   openDatabase,
   migrateToLatest,
+  migrationStatus,
   isUniqueViolation,
   type DbConfig,
   type DbHandle,

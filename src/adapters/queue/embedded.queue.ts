@@ -159,6 +159,10 @@ export class EmbeddedJobQueue implements JobQueue {
     await this.looking;
   }
 
+  async check(): Promise<void> {
+    await this.db.selectFrom('jobs').select('id').limit(1).execute();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);

@@ -296,6 +296,12 @@ export class PgBossJobQueue implements JobQueue {
     await this.looking;
   }
 
+  /** Rejects when pg-boss's tables cannot be read (for `/readyz` and `admin check`). */
+  async check(): Promise<void> {
+    await this.boot();
+    await this.sql('SELECT 1 FROM $schema.version LIMIT 1', []);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.js';
+import { describeDb, loadConfig, type Config } from '../../config/index.js';
 import type { Services } from '../../services/index.js';
 import { CliError, type CliRuntime } from '../runtime.js';
 import { runFolderSource } from './run-import.js';
@@ -14,12 +16,15 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
     .description('administer the hub directly (same --data-dir / DATABASE_URL settings as serve)')
     .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)');
 
+  const configOf = (cmd: Command): Config => {
+    const flags = cmd.optsWithGlobals() as { dataDir?: string };
+    return loadConfig({ env: rt.env, flags: { dataDir: flags.dataDir }, cwd: rt.cwd });
+  };
   const withServices = async <T>(
     cmd: Command,
     work: (services: Services) => Promise<T>,
   ): Promise<T> => {
-    const flags = cmd.optsWithGlobals() as { dataDir?: string };
-    const config = loadConfig({ env: rt.env, flags: { dataDir: flags.dataDir }, cwd: rt.cwd });
+    const config = configOf(cmd);
     const hub = await rt.openHub(config);
     try {
       return await work(hub.services);
@@ -213,5 +218,71 @@ export function adminCommand(program: Command, rt: CliRuntime): void {
       const multipartGraceMs = seconds(opts.multipartGrace, '--multipart-grace');
       const swept = await withServices(cmd, (s) => s.files.sweep({ graceMs, multipartGraceMs }));
       rt.out(`removed ${swept.files} unfinished upload(s) and ${swept.blobs} stored object(s)`);
+    });
+
+  admin
+    .command('migrate')
+    .description('apply pending database migrations and exit (serve also applies them at start)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const config = configOf(cmd);
+      const applied = await rt.migrateDatabase(config);
+      rt.out(
+        applied.length === 0
+          ? `${describeDb(config)}: up to date`
+          : `${describeDb(config)}: applied ${applied.join(', ')}`,
+      );
+    });
+
+  admin
+    .command('check')
+    .description(
+      'report the configuration and whether the database, storage and job queue answer; exits 1 when one does not',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const lines = await rt.checkHub(configOf(cmd));
+      for (const line of lines)
+        rt.out(`${line.ok ? 'ok  ' : 'FAIL'}  ${line.name.padEnd(8)}  ${line.detail}`);
+      const failing = lines.filter((l) => !l.ok).map((l) => l.name);
+      if (failing.length > 0) throw new CliError(`unreachable: ${failing.join(', ')}`);
+    });
+
+  admin
+    .command('migrate-to')
+    .description(
+      'copy this embedded hub (stopped) into PostgreSQL and another store: every row and every object, checksums verified',
+    )
+    .requiredOption(
+      '--to-env <file>',
+      'the target settings as an environment file (DATABASE_URL, SEQHUB_STORAGE=s3, SEQHUB_S3_*), e.g. the one the new units use',
+    )
+    .action(async (opts: { toEnv: string }, cmd: Command) => {
+      const source = configOf(cmd);
+      let text: string;
+      try {
+        text = await readFile(opts.toEnv, 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${opts.toEnv}: ${(error as Error).message}`, 2);
+      }
+      const target = loadConfig({ env: parseEnv(text), cwd: rt.cwd });
+      rt.err(`from ${describeDb(source)} to ${describeDb(target)}`);
+      let shown = -1;
+      const report = await rt.transferHub(source, target, (event) => {
+        if (event.kind === 'objects') rt.err(`objects: ${event.listed} to copy`);
+        else if (event.kind === 'table') rt.err(`rows: ${event.table} ${event.rows}`);
+        else {
+          // A line per tenth, not per object: a hub holds hundreds of thousands.
+          const tenth = Math.floor((event.done * 10) / event.listed);
+          if (tenth !== shown) {
+            shown = tenth;
+            rt.err(
+              `objects: ${event.done}/${event.listed} copied and verified (${event.bytes} bytes)`,
+            );
+          }
+        }
+      });
+      const rows = report.tables.reduce((n, t) => n + t.rows, 0);
+      rt.out(
+        `copied ${rows} rows in ${report.tables.length} tables and ${report.objects} objects (${report.bytes} bytes), every object's SHA-256 verified`,
+      );
     });
 }
