@@ -163,38 +163,6 @@ describe.each(backends())('search on $kind', (backend) => {
         }
   });
 
-  it('two to four plain words find what GIN finds for them (PostgreSQL: word join vs GIN)', async () => {
-    // On PostgreSQL 2-4 distinct plain words are answered by joining their search_words rows; a
-    // repeated word sends the same query through the GIN index: same hits, and the same order
-    // by name (Scores differ: a repeated word changes bm25 and ts_rank).
-    const ids = (r: any) => r.Items.map((i: any) => `${i.Type}:${(i[i.Type] ?? {}).Id}`);
-    const hits = (r: any, sort: object) =>
-      ('SortBy' in sort ? ids(r) : [...ids(r)].sort()) as string[];
-    for (const client of [alice, bob])
-      for (const scope of ['', 'samples', 'runs,appresults', 'files'])
-        for (const words of [
-          ['na12878', 'vcf'],
-          ['sample', 'na12878'],
-          ['tumour', 'germline'],
-          ['calls', 'out', 'vcf'],
-          ['truseq', 'sample', 'flowcell', '01'],
-          ['hg002', 'nomatch'],
-          ['sample', 'xyz'],
-        ])
-          for (const sort of [{}, { SortBy: 'Name', SortDir: 'Asc' }] as Record<string, string>[]) {
-            const q = words.join(' ');
-            const joined = await search(client, { query: q, scope, Limit: 100, ...sort });
-            const gin = await search(client, {
-              query: `${q} ${words[0]}`,
-              scope,
-              Limit: 100,
-              ...sort,
-            });
-            expect(joined.TotalCount, `${q} in '${scope}'`).toBe(gin.TotalCount);
-            expect(hits(joined, sort), `${q} in '${scope}'`).toEqual(hits(gin, sort));
-          }
-  });
-
   it.skipIf(backend.kind !== 'postgres')(
     'keeps search_words equal to the words of search_index through writes (PostgreSQL)',
     async () => {

@@ -370,65 +370,6 @@ export class KyselySearchRepository implements SearchRepository {
       return pageOf(result.rows);
     }
 
-    const words = plainWords(query.terms);
-    if (words !== undefined && filter.access.global) {
-      // Two to four plain words, all required: their search_words ranges intersected by id, an
-      // index-only join (a merge join of the (word, id) keys, or probes of the rarer word's ids
-      // into the other's), newest first up to the cap. Through GIN, `kit1 tissue11` (10,000
-      // matches in 1,000,000 rows) visited 1,000 heap rows to fill the slice: 45-340 ms in
-      // bench/search, against 14 ms for this join on the same loaded machine. Ranks need the
-      // tsvector: read for slices of at most SEARCH_RANKED_MAX rows only, as the GIN path does.
-      // Planned for its words (the join order depends on how common each is), like the GIN path.
-      // Visibility is checked on the intersection only (OFFSET 0 keeps the planner from pushing
-      // it into the scan of the first word, where it ran once per row of that word).
-      const [first, ...rest] = words;
-      const kinds =
-        filter.kinds.length < 7
-          ? sql` AND w.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`
-          : sql``;
-      const joins = sql.join(
-        rest.map(
-          (w, k) =>
-            sql`JOIN search_words ${sql.raw(`w${k + 2}`)} ON ${sql.raw(`w${k + 2}`)}.word = ${w}
-              AND ${sql.raw(`w${k + 2}`)}.id = w.id`,
-        ),
-        sql` `,
-      );
-      const pageIds =
-        page.sortBy === 'Score'
-          ? sql`SELECT * FROM r ORDER BY ${order} LIMIT ${limit + page.offset}`
-          : sql`SELECT * FROM r`;
-      const statement = sql<PageRow & { total: string }>`
-        WITH m AS MATERIALIZED (
-          SELECT w.id FROM (
-            SELECT w.id, w.project_id, w.run_id, w.kind FROM search_words w ${joins}
-            WHERE w.word = ${first} ORDER BY w.id DESC OFFSET 0) w
-          WHERE (w.project_id IN (${visibleIds('project', filter.viewer)})
-            OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}
-          ORDER BY w.id DESC LIMIT ${cap}),
-        e AS MATERIALIZED (
-          SELECT si.id FROM search_index si
-          WHERE si.name_lc = ${exactName} AND si.tsv @@ ${tsq} AND ${conds}),
-        s AS MATERIALIZED (
-          SELECT id, 1 AS exact FROM e
-          UNION ALL
-          (SELECT id, 0 AS exact FROM m WHERE id NOT IN (SELECT id FROM e)
-           ORDER BY id DESC LIMIT greatest(0, ${cap} - (SELECT count(*) FROM e)))),
-        c AS (SELECT count(*) AS n FROM s),
-        r AS (
-          SELECT s.id, s.exact,
-            CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)}
-              THEN (SELECT ts_rank(si.tsv, ${tsq}) FROM search_index si WHERE si.id = s.id)
-              ELSE 0 END AS rank
-          FROM s),
-        p AS (
-          SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact, t.rank
-          FROM (${pageIds}) t JOIN search_index si ON si.id = t.id
-          ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
-        SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`;
-      return pageOf((await this.customPlan(statement)).rows);
-    }
-
     // PostgreSQL: one statement. The slice keeps each row's tsvector, and ts_rank runs only
     // when the slice is small; the count rides along (LEFT JOIN: an empty page still has it).
     // The constant inner LIMIT lets the planner read a common word's rows in table order until
@@ -455,16 +396,13 @@ export class KyselySearchRepository implements SearchRepository {
     // Planned for its own words (ADR 0002: connections use generic plans otherwise). A generic
     // plan cannot know a word matches 10 rows or 100,000 and chose a GIN bitmap of every match:
     // bench/search, KIT5 p50 14 -> 959 ms.
-    return pageOf((await this.customPlan(statement)).rows);
-  }
-
-  /** Runs a statement on a plan made for its own values (ADR 0002: generic plans otherwise). */
-  private async customPlan<R>(statement: RawBuilder<R>): Promise<{ rows: R[] }> {
-    if (this.db.isTransaction) return statement.execute(this.db);
-    return this.db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
-      return statement.execute(trx);
-    });
+    const result = this.db.isTransaction
+      ? await statement.execute(this.db)
+      : await this.db.transaction().execute(async (trx) => {
+          await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
+          return statement.execute(trx);
+        });
+    return pageOf(result.rows);
   }
 }
 
@@ -486,26 +424,6 @@ export function plainWord(terms: readonly SearchTerm[]): string | undefined {
   if (!term || term.prefix || term.nameOnly || term.words.length !== 1) return undefined;
   const word = term.words[0]!;
   return /^(?:[a-z][a-z0-9]*|[0-9]+)$/.test(word) ? word : undefined;
-}
-
-/** At most this many words go through the search_words join (more: the GIN index). */
-const MAX_JOINED_WORDS = 4;
-
-/**
- * The query's words when it is 2 to MAX_JOINED_WORDS distinct plain words (each as
- * {@link plainWord} takes one), all required: answered by joining their search_words rows. A
- * repeated word (`kit5 kit5`) stays on the GIN path, which test/http/search.test.ts compares
- * with the one-word path.
- */
-export function plainWords(terms: readonly SearchTerm[]): string[] | undefined {
-  if (terms.length < 2 || terms.length > MAX_JOINED_WORDS) return undefined;
-  const words: string[] = [];
-  for (const term of terms) {
-    const word = plainWord([term]);
-    if (word === undefined || words.includes(word)) return undefined;
-    words.push(word);
-  }
-  return words;
 }
 
 /**
