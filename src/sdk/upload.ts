@@ -148,13 +148,24 @@ export async function uploadFile(
     });
     options.onProgress?.((done += bytes.length), blob.size);
   });
-  return fromFile(
-    await http.call('POST', `files/${fileId}`, {
-      query: { uploadstatus: 'complete' },
-      idempotent: true,
-      signal,
-    }),
-  );
+  try {
+    return fromFile(
+      await http.call('POST', `files/${fileId}`, {
+        query: { uploadstatus: 'complete' },
+        idempotent: true,
+        signal,
+      }),
+    );
+  } catch (error) {
+    // A completion that reached the hub, whose answer was lost (the API process died, the
+    // connection broke): the retry finds the upload no longer pending. Complete at our size
+    // is what we asked for.
+    if (!(error instanceof ApiError) || error.errorCode !== 'BASESPACE.FILES.NOT_PENDING')
+      throw error;
+    const file = fromFile(await http.call('GET', `files/${fileId}`, { idempotent: true, signal }));
+    if (file.uploadStatus === 'complete' && file.size === blob.size) return file;
+    throw error;
+  }
 }
 
 /**

@@ -52,6 +52,10 @@ export function workerCommand(program: Command, rt: CliRuntime): void {
     )
     .option('--concurrency <n>', 'jobs run at once (default 1, env SEQHUB_JOB_CONCURRENCY)')
     .option('--data-dir <dir>', 'where metadata and files live (default ./seqhub-data)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  DATABASE_URL=postgres://hub@db/hub seqhub worker --concurrency 2\n  seqhub serve --no-workers & seqhub worker      # API and jobs in separate processes',
+    )
     .action(async (opts: { concurrency?: string; dataDir?: string }) => {
       const config = loadConfig({ env: rt.env, flags: opts, cwd: rt.cwd });
       let worker: Awaited<ReturnType<CliRuntime['startWorker']>>;

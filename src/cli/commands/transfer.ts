@@ -151,7 +151,7 @@ export function uploadCommand(program: Command, rt: CliRuntime): void {
   common(upload.command('files').description('upload into an existing sample or app result'))
     .option('--sample <id>', 'the sample')
     .option('--appresult <id>', 'the app result')
-    .addHelpText('after', '\nExample:\n  seqhub upload files --appresult 34 qc/ --include "*.html"')
+    .addHelpText('after', '\nExamples:\n  seqhub upload files --appresult 34 qc/ --include "*.html"')
     .action(
       act((flags) => {
         if ((flags.sample === undefined) === (flags.appresult === undefined))
@@ -180,8 +180,8 @@ export function downloadCommand(program: Command, rt: CliRuntime): void {
       .addHelpText(
         'after',
         kind === 'project'
-          ? '\nLayout: DIR/<sample or app result name>/<file path>\nExample:\n  seqhub download project --id 12 -o ./p12 --extension fastq.gz'
-          : `\nExample:\n  seqhub download ${kind} --id 34 -o ./out`,
+          ? '\nLayout: DIR/<sample or app result name>/<file path>\nExamples:\n  seqhub download project --id 12 -o ./p12 --extension fastq.gz'
+          : `\nExamples:\n  seqhub download ${kind} --id 34 -o ./out`,
       )
       .action(
         async (
@@ -316,7 +316,7 @@ export function awaitCommand(program: Command, rt: CliRuntime): void {
     .option('--timeout <seconds>', 'give up after this long (exit 124)')
     .addHelpText(
       'after',
-      '\nExample:\n  seqhub await appsession 42 --timeout 3600 && seqhub download project --id 12 -o out',
+      '\nExamples:\n  seqhub await appsession 42 --timeout 3600 && seqhub download project --id 12 -o out',
     )
     .action(async (id: string, flags: WaitFlags) => {
       const signal = stopSignal(rt);
@@ -346,7 +346,7 @@ export function runDemultiplexCommand(run: Command, rt: CliRuntime): void {
     .option('--timeout <seconds>', 'with --wait: give up after this long (exit 124)')
     .addHelpText(
       'after',
-      '\nExample:\n  seqhub run demultiplex --id 7 --project 12 --sample-sheet SampleSheet.csv --wait',
+      '\nExamples:\n  seqhub run demultiplex --id 7 --project 12 --sample-sheet SampleSheet.csv --wait',
     )
     .action(
       async (
