@@ -151,7 +151,10 @@ export function uploadCommand(program: Command, rt: CliRuntime): void {
   common(upload.command('files').description('upload into an existing sample or app result'))
     .option('--sample <id>', 'the sample')
     .option('--appresult <id>', 'the app result')
-    .addHelpText('after', '\nExamples:\n  seqhub upload files --appresult 34 qc/ --include "*.html"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  seqhub upload files --appresult 34 qc/ --include "*.html"',
+    )
     .action(
       act((flags) => {
         if ((flags.sample === undefined) === (flags.appresult === undefined))
