@@ -4,6 +4,7 @@ import { AppError } from '../domain/index.js';
 import { ApiError, NetworkError, SeqhubClient, isAbortError } from '../sdk/index.js';
 import { ChecksumError } from '../sdk/transfer-node.js';
 import { ExitCodes } from './run-upload.js';
+import { cliErrorOf } from './exit-codes.js';
 import { CliError, type CliRuntime } from './runtime.js';
 
 /**
@@ -105,13 +106,9 @@ export function asTransferError(error: unknown, signal: AbortSignal, interrupted
     );
   if (error instanceof NetworkError) return new CliError(error.message, ExitCodes.network);
   if (error instanceof ApiError) {
-    const what = `${error.message || error.errorCode} (HTTP ${error.status} ${error.errorCode})`;
-    if (error.status === 401)
-      return new CliError(`the hub refused the access token: ${what}`, ExitCodes.auth);
-    if (error.status === 403) return new CliError(`not allowed: ${what}`, ExitCodes.auth);
-    if (error.status === 404) return new CliError(`not found: ${what}`, ExitCodes.refused);
-    if (error.status >= 500) return new CliError(`the hub failed: ${what}`, ExitCodes.network);
-    return new CliError(`the hub refused: ${what}`, ExitCodes.refused);
+    // The client commands' line for it; transfer commands document 404 as exit 4, not 7.
+    const line = cliErrorOf(error) as CliError;
+    return error.status === 404 ? new CliError(line.message, ExitCodes.refused) : line;
   }
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && DISK_CODES.has(code)) {
