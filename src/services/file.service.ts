@@ -144,9 +144,19 @@ export class FileService {
     });
   }
 
-  private async pendingMultipart(principal: Principal, fileId: string): Promise<FileRecord> {
+  /**
+   * A multipart upload still taking parts, or (`assembling: true`, for a completion) one whose
+   * parts are being joined already.
+   */
+  private async pendingMultipart(
+    principal: Principal,
+    fileId: string,
+    assembling = false,
+  ): Promise<FileRecord> {
     const file = await this.access.file(principal, fileId, 'create');
-    if (!file.multipart || file.uploadStatus !== 'pending') {
+    const open =
+      file.uploadStatus === 'pending' || (assembling && file.uploadStatus === 'assembling');
+    if (!file.multipart || !open) {
       throw new AppError(
         'BASESPACE.FILES.NOT_PENDING',
         file.uploadStatus === 'complete'
@@ -258,19 +268,33 @@ export class FileService {
     const current = await this.access.file(principal, fileId, 'create');
     // Completing a complete file again is harmless (clients retry); it changes nothing.
     if (current.uploadStatus === 'complete' && wanted === 'complete') return current;
-    const file = await this.pendingMultipart(principal, fileId);
+    const file = await this.pendingMultipart(principal, fileId, wanted === 'complete');
     return wanted === 'complete' ? this.complete(file) : this.abort(file);
   }
 
+  /**
+   * Joins the parts into the file. `pending` -> `assembling` closes the upload to parts. A file
+   * found `assembling` already is joined again alongside: its parts can no longer change, so both
+   * assemblies write the same bytes to the same key (blob writes are all-or-nothing), the first
+   * to finish completes the file and the other answers with it. This is what lets a client whose
+   * completion died with an API process (kill -9, a lost machine) retry at once through another
+   * process, instead of finding the file stuck until the sweeper's grace period.
+   */
   private async complete(file: FileRecord): Promise<FileRecord> {
-    const claimed = await this.repos.files.transition(file.id, 'pending', {
-      uploadStatus: 'assembling',
-    });
-    if (!claimed)
-      throw new AppError(
-        'BASESPACE.FILES.NOT_PENDING',
-        `File ${file.id} is already being completed`,
-      );
+    if (file.uploadStatus === 'pending') {
+      const claimed = await this.repos.files.transition(file.id, 'pending', {
+        uploadStatus: 'assembling',
+      });
+      if (!claimed) {
+        const now = await this.repos.files.findById(file.id);
+        if (now?.uploadStatus === 'complete') return now;
+        if (now?.uploadStatus !== 'assembling')
+          throw new AppError(
+            'BASESPACE.FILES.NOT_PENDING',
+            `File ${file.id} is not pending any more`,
+          );
+      }
+    }
     const key = fileBlobKey(file.id);
     try {
       const parts = await this.repos.files.listParts(file.id);
@@ -298,17 +322,25 @@ export class FileService {
           storageKey: key,
           ...indexingPatch(file),
         });
-        if (!completed)
-          throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
+        if (!completed) return undefined;
         await tx.files.addToParentSize(completed, completed.size);
         await tx.files.deleteParts(file.id);
         await tx.search.reindex('file', completed.id); // search index (issue 5)
         return completed;
       });
+      if (!done) {
+        // Another assembly of the same parts finished first: its file is ours too.
+        const now = await this.repos.files.findById(file.id);
+        if (now?.uploadStatus === 'complete') return now;
+        throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
+      }
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
       this.events.onFileCompleted?.(done);
       return done;
     } catch (error) {
+      // An assembly alongside that won removes the parts this one was reading: not a failure.
+      const now = await this.repos.files.findById(file.id).catch(() => undefined);
+      if (now?.uploadStatus === 'complete') return now;
       await this.repos.files
         .transition(file.id, 'assembling', { uploadStatus: 'pending' })
         .catch(() => undefined);

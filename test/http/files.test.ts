@@ -278,6 +278,60 @@ describe.each(storages())('files on $kind storage', (storage) => {
     });
   });
 
+  it('a completion cut short (its process died mid-assembly) is taken over; completions at once all answer the one complete file', async () => {
+    const partSize = 200_000;
+    const data = randomData(partSize * 3 + 17);
+    const upload = async (name: string) => {
+      const f = (await files.initMultipart('samples', sampleId, name)).body.Response;
+      for (let n = 1; n <= 4; n++)
+        expect(
+          (await files.putPart(f.Id, n, data.subarray((n - 1) * partSize, n * partSize))).status,
+        ).toBe(200);
+      return f.Id as string;
+    };
+    const repos = hub.server.hub.repos;
+    const sizeOf = async () =>
+      (await json(await files.get(`samples/${sampleId}`))).Response.TotalSize as number;
+
+    // What a kill -9 during assembly leaves: the file claimed for assembly, no process on it.
+    const stuck = await upload('stuck.fastq.gz');
+    expect(
+      await repos.files.transition(stuck, 'pending', { uploadStatus: 'assembling' }),
+    ).toBeTruthy();
+    // Still "pending" on the wire, with its parts listed, so a client resumes it.
+    expect((await json(await files.get(`files/${stuck}`))).Response.UploadStatus).toBe('pending');
+    expect((await json(await files.get(`files/${stuck}/parts`))).Response.Items).toHaveLength(4);
+    // Parts stay closed while it assembles.
+    expect((await files.putPart(stuck, 1, randomData(10))).status).toBe(409);
+    const before = await sizeOf();
+    const taken = await files.setStatus(stuck, 'complete');
+    expect(taken.status).toBe(200);
+    expect((await json(taken)).Response).toMatchObject({
+      UploadStatus: 'complete',
+      Size: data.length,
+      ETag: md5hex(data),
+    });
+    expect(md5hex((await files.bytes(`files/${stuck}/content`)).body)).toBe(md5hex(data));
+    expect(await sizeOf()).toBe(before + data.length);
+
+    // Several completions of one upload at once (client retries through several processes):
+    // every one answers the complete file, and the parent's size counts it once.
+    const racing = await upload('racing.fastq.gz');
+    const again = await sizeOf();
+    const replies = await Promise.all(
+      Array.from({ length: 4 }, () => files.setStatus(racing, 'complete')),
+    );
+    for (const r of replies) {
+      expect(r.status).toBe(200);
+      expect((await json(r)).Response).toMatchObject({
+        UploadStatus: 'complete',
+        ETag: md5hex(data),
+      });
+    }
+    expect(md5hex((await files.bytes(`files/${racing}/content`)).body)).toBe(md5hex(data));
+    expect(await sizeOf()).toBe(again + data.length);
+  });
+
   it('a wrong Content-MD5 is rejected and the part is not kept; an empty upload cannot complete', async () => {
     const f = (await files.initMultipart('appresults', appResultId, 'md5.bin')).body.Response;
     const part = randomData(1000);
