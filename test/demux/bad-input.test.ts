@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LocalRunFolder } from '../../src/adapters/run-folder/index.js';
 import type { DemuxPlanInput } from '../../src/domain/demux-plan.js';
@@ -25,10 +26,11 @@ async function failure(
   input = CBCL_INPUT,
   tiles = CBCL_TILES,
   workers?: number,
+  partClusters?: number,
 ): Promise<Error> {
   const sink = new MemorySink();
   try {
-    await demultiplex(reader, tiles, input, sink, { ...NAMES, workers });
+    await demultiplex(reader, tiles, input, sink, { ...NAMES, workers, partClusters });
   } catch (error) {
     return error as Error;
   }
@@ -139,24 +141,44 @@ describe.skipIf(!PICARD_ILLUMINA)('bad BCL run folders', () => {
   };
   const tiles = { tiles: [{ lane: 1, tile: 1101 }] };
 
-  it('truncated BCL, BCL with the wrong cluster count, truncated locs', async () => {
+  // Whole tiles, and tiles read as parts of 7 clusters (byte ranges, as big tiles are): the
+  // same errors, named on the same files, before any output.
+  it.each([
+    ['whole tiles', undefined],
+    ['tiles in parts', 7],
+  ])('truncated BCL, BCL with the wrong cluster count, truncated locs (%s)', async (_, parts) => {
     const base = new LocalRunFolder(dir!);
+    const fail = async (changes: Record<string, Uint8Array>) =>
+      (await failure(overlay(base, changes), input, tiles, undefined, parts)).message;
     const bcl = 'Data/Intensities/BaseCalls/L001/C7.1/s_1_1101.bcl';
     const bytes = await base.read(bcl);
-    expect(
-      (await failure(overlay(base, { [bcl]: bytes.slice(0, 30) }), input, tiles)).message,
-    ).toMatch(
+    expect(await fail({ [bcl]: bytes.slice(0, 30) })).toMatch(
       /^Data\/Intensities\/BaseCalls\/L001\/C7\.1\/s_1_1101\.bcl: truncated: the header says 60 clusters but the file holds 26/,
     );
-    const fewer = bytes.slice(0, 54);
+    const fewer = Uint8Array.from(bytes.subarray(0, 54)); // a copy: Buffer.slice is a view
     new DataView(fewer.buffer).setUint32(0, 50, true);
-    expect((await failure(overlay(base, { [bcl]: fewer }), input, tiles)).message).toMatch(
+    expect(await fail({ [bcl]: fewer })).toMatch(
       /C7\.1\/s_1_1101\.bcl: holds 50 clusters but the tile's filter file has 60/,
+    );
+    expect(await fail({ [bcl]: Buffer.concat([bytes, Buffer.from([1, 2])]) })).toMatch(
+      /C7\.1\/s_1_1101\.bcl: 2 bytes past the 60 clusters the header announces/,
+    );
+    expect(await fail({ [bcl]: bytes.slice(0, 2) })).toMatch(
+      /C7\.1\/s_1_1101\.bcl: truncated: a BCL needs a 4-byte cluster count, the file has 2 bytes/,
     );
     const locs = 'Data/Intensities/L001/s_1_1101.locs';
     const l = await base.read(locs);
-    expect(
-      (await failure(overlay(base, { [locs]: l.slice(0, 100) }), input, tiles)).message,
-    ).toMatch(/^Data\/Intensities\/L001\/s_1_1101\.locs: truncated/);
+    expect(await fail({ [locs]: l.slice(0, 100) })).toMatch(
+      /^Data\/Intensities\/L001\/s_1_1101\.locs: truncated/,
+    );
+  });
+
+  it('tiles in parts: one gzipped BCL among plain ones is named, not misread as calls', async () => {
+    const base = new LocalRunFolder(dir!);
+    const bcl = 'Data/Intensities/BaseCalls/L001/C7.1/s_1_1101.bcl';
+    const zipped = gzipSync(await base.read(bcl));
+    const error = await failure(overlay(base, { [bcl]: zipped }), input, tiles, undefined, 7);
+    expect(error).toBeInstanceOf(FormatError);
+    expect(error.message).toMatch(/C7\.1\/s_1_1101\.bcl: is gzip-compressed/);
   });
 });

@@ -93,6 +93,7 @@ async function run(
   dir: string,
   tiles: [number, number][],
   input: DemuxPlanInput,
+  partClusters?: number,
 ): Promise<{ sink: MemorySink; report: DemuxReport }> {
   const sink = new MemorySink();
   const report = await demultiplex(
@@ -100,7 +101,7 @@ async function run(
     { tiles: tiles.map(([lane, tile]) => ({ lane, tile })) },
     input,
     sink,
-    NAMES,
+    { ...NAMES, partClusters },
   );
   return { sink, report };
 }
@@ -168,16 +169,31 @@ describe.skipIf(!PICARD_ILLUMINA)('Picard run folders against IlluminaBasecallsT
     expect(report.pfClusters).toBe(148);
   });
 
-  it('25T8B25T with 61 single-index barcodes: every barcode file and N', async () => {
+  // Parts of 7 clusters: each 60-cluster tile is read and demultiplexed as 8 byte ranges of its
+  // .bcl files (TileLoader.split), as big tiles are; the output must not change.
+  it.each([
+    ['whole tiles', undefined],
+    ['tiles in parts', 7],
+  ])('25T8B25T with 61 single-index barcodes, %s: every barcode file and N', async (_, parts) => {
     const samples = params(join(single, 'fastq/mp_barcode.params'), 1);
     expect(samples).toHaveLength(61);
-    const { sink, report } = await run(single, singleTiles, {
-      reads: reads([25, false], [8, true], [25, false]),
-      lanes: [1],
-      samples,
-      matching: PICARD_MATCHING,
-    });
+    const { sink, report } = await run(
+      single,
+      singleTiles,
+      {
+        reads: reads([25, false], [8, true], [25, false]),
+        lanes: [1],
+        samples,
+        matching: PICARD_MATCHING,
+      },
+      parts,
+    );
     expect(compareSamples(sink, report, join(single, 'fastq'), '', [1], samples, 'N')).toBe(360);
+    expect(report.clusters).toBe(180);
+    // A file gets a gzip member from each tile (whole) or each part (in parts) with reads in it.
+    const most = Math.max(...[...sink.files.values()].map((members) => members.length));
+    if (parts) expect(most).toBeGreaterThan(3);
+    else expect(most).toBeLessThanOrEqual(3);
   });
 
   it.each([

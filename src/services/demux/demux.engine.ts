@@ -17,6 +17,8 @@ export interface DemuxOptions extends ReadNameContext {
   indexInName?: 'sample' | 'read' | undefined;
   /** Picard's default EAMSS quality masking (bcl2fastq and BCL Convert do not mask); default false. */
   eamss?: boolean | undefined;
+  /** Clusters of a tile part (plain per-tile .bcl only); default PART_CLUSTERS. For tests. */
+  partClusters?: number | undefined;
   /** Worker threads; 0 runs tiles inline. Default: one per CPU. */
   workers?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -48,8 +50,13 @@ export interface DemuxReport {
   threads: number;
 }
 
-/** Tiles read or being processed at once beyond the workers: keeps the threads fed, bounds memory. */
-const TILES_AHEAD = 1;
+/** Tile parts read or being processed at once beyond the workers: keeps the threads fed, bounds memory. */
+const PARTS_AHEAD = 2;
+/**
+ * Clusters of a tile part (see TileLoader.split): 100,000 clusters of 2x151 cycles are ~32 MB
+ * of calls and ~40 MB of FASTQ text, a fraction of a second's work for a thread.
+ */
+const PART_CLUSTERS = 100_000;
 /** Distinct unknown barcodes kept per lane; past it the rarest half is dropped (counts of the top stay exact unless a barcode was dropped before). */
 const UNKNOWN_BARCODES_KEPT = 50_000;
 /** Rows of Top_Unknown_Barcodes.csv per lane. */
@@ -60,9 +67,9 @@ export const TOP_UNKNOWN_BARCODES_CSV = 'Reports/Top_Unknown_Barcodes.csv';
 export const ADAPTER_METRICS_CSV = 'Reports/Adapter_Metrics.csv';
 
 /**
- * Demultiplexes a run folder: tiles stream through a pipeline (the main thread reads a tile's
- * files while worker threads decode and compress earlier ones), results are appended to the sink
- * in tile order, one gzip member per file per tile. Memory holds a few tiles at a time, whatever
+ * Demultiplexes a run folder: tiles (or parts of big tiles) stream through a pipeline (the main
+ * thread reads a part's files while worker threads decode and compress earlier ones), results are
+ * appended to the sink in tile order, gzip members per file per part. Memory holds a few tiles at a time, whatever
  * the run's size. Writes `Reports/Demultiplex_Stats.csv` and `Reports/Top_Unknown_Barcodes.csv`
  * as BCL Convert does.
  */
@@ -97,34 +104,43 @@ export async function demultiplex(
   const pool = new TilePool(options.workers);
   const stats = new Stats(plan);
   const written = new Set<string>();
-  const width = pool.size + TILES_AHEAD;
-  const inFlight: Promise<TileResult>[] = [];
+  const width = pool.size + PARTS_AHEAD;
+  const inFlight: { job: Promise<TileResult>; last: boolean }[] = [];
   let done = 0;
-  const consume = async (result: TileResult) => {
+  const consume = async ({ job, last }: (typeof inFlight)[number]) => {
+    const result = await job;
     signal?.throwIfAborted();
     for (const out of result.outputs) {
       await sink.append(out.name, out.bytes, signal);
       written.add(out.name);
     }
     stats.add(result);
-    done++;
+    if (last) done++;
     options.onProgress?.({ tilesDone: done, tilesTotal: tiles.length, clusters: stats.clusters });
   };
-  // Tiles are read one after another (each tile's files in parallel): started together, the
-  // first tiles' reads shared the disk and the main thread, and every worker waited for all of
-  // them before its first tile.
+  // Parts are read one after another (each part's files in parallel): started together, the
+  // first parts' reads shared the disk and the main thread, and every worker waited for all of
+  // them before its first part.
   let reading: Promise<unknown> = Promise.resolve();
   try {
     for (const t of tiles) {
       signal?.throwIfAborted();
-      while (inFlight.length >= width) await consume(await inFlight.shift()!);
-      const load = reading.then(() => loader.load(t.lane, t.tile, cycles, signal));
-      reading = load.catch(() => undefined);
-      const job = load.then((raw) => pool.run(raw, planInput, settings));
-      job.catch(() => undefined);
-      inFlight.push(job);
+      const parts = await loader.split(
+        t.lane,
+        t.tile,
+        options.partClusters ?? PART_CLUSTERS,
+        signal,
+      );
+      for (const [k, range] of parts.entries()) {
+        while (inFlight.length >= width) await consume(inFlight.shift()!);
+        const load = reading.then(() => loader.load(t.lane, t.tile, cycles, signal, range));
+        reading = load.catch(() => undefined);
+        const job = load.then((raw) => pool.run(raw, planInput, settings));
+        job.catch(() => undefined);
+        inFlight.push({ job, last: k === parts.length - 1 });
+      }
     }
-    while (inFlight.length) await consume(await inFlight.shift()!);
+    while (inFlight.length) await consume(inFlight.shift()!);
   } finally {
     await pool.close();
   }

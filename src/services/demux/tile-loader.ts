@@ -22,6 +22,8 @@ export interface RunTiles {
 /** One cycle's bytes for one tile, still encoded: parsing happens where the CPU work is done. */
 export type RawCycle =
   | { kind: 'bcl'; path: string; bytes: Uint8Array }
+  /** The calls of the tile's cluster range in a plain `.bcl` (no header: the range's bytes). */
+  | { kind: 'calls'; path: string; bytes: Uint8Array }
   | { kind: 'cbcl'; path: string; header: CbclHeader; record: CbclTileRecord; block: Uint8Array }
   /**
    * A tile's slice of a NextSeq lane file: whole BGZF blocks from the one its first call is in;
@@ -46,6 +48,17 @@ export interface RawTile {
   /** 0-based run cycles loaded, in the order of `cycles`. */
   cycleNumbers: number[];
   cycles: RawCycle[];
+  /**
+   * Set when only some of the tile's clusters are loaded (see {@link TileLoader.split}): the
+   * filter and positions are the whole tile's, the cycles are `calls` of these clusters.
+   */
+  range?: ClusterRange;
+}
+
+/** Clusters `first` to `first + count - 1` of a tile. */
+export interface ClusterRange {
+  first: number;
+  count: number;
 }
 
 type LaneFormat =
@@ -76,11 +89,42 @@ export class TileLoader {
 
   constructor(private readonly reader: RunFolderReader) {}
 
+  /**
+   * The parts a tile is demultiplexed in: cluster ranges of about `target` clusters when its
+   * calls are plain per-tile `.bcl` files (a range is a byte range of each), else the whole tile
+   * (`[undefined]`: gzipped BCL, CBCL and NextSeq blocks must be inflated whole). Parts keep
+   * every worker thread busy to the end of a run of few big tiles (4 tiles on 2 threads left
+   * one idle for a whole tile's time, and each thread waited for a whole tile's reads first)
+   * and bound the memory of a tile in flight.
+   */
+  async split(
+    lane: number,
+    tile: number,
+    target: number,
+    signal?: AbortSignal,
+  ): Promise<(ClusterRange | undefined)[]> {
+    const format = await this.format(lane, tile, signal);
+    if (format.kind !== 'bcl' || format.suffix !== '.bcl') return [undefined];
+    const path = await this.filterPath(lane, tile, signal);
+    if (!path) return [undefined];
+    const header = await this.reader.read(path, { start: 0, end: 11 }, signal);
+    if (header.length < 12) return [undefined];
+    const n = new DataView(header.buffer, header.byteOffset, 12).getUint32(8, true);
+    const parts = Math.floor(n / target);
+    if (parts < 2) return [undefined];
+    const size = Math.ceil(n / parts);
+    return Array.from({ length: parts }, (_, k) => ({
+      first: k * size,
+      count: Math.min(size, n - k * size),
+    })).filter((r) => r.count > 0);
+  }
+
   async load(
     lane: number,
     tile: number,
     cycleNumbers: number[],
     signal?: AbortSignal,
+    range?: ClusterRange,
   ): Promise<RawTile> {
     const format = await this.format(lane, tile, signal);
     // Settled, then the filter's error first: a lane index that disagrees with both files
@@ -94,14 +138,95 @@ export class TileLoader {
     const { filterPath, filter } = filterRead.value;
     const positions = positionsRead.value;
     // Settled in cycle order, so a broken run reports the same (first) broken file every time.
+    const clusters = range && parseFilterCount(filter);
     const settled = await Promise.allSettled(
-      cycleNumbers.map((c) => this.cycle(lane, tile, c + 1, format, signal)),
+      cycleNumbers.map((c) =>
+        range && clusters !== undefined
+          ? this.rangeOfCycle(lane, tile, c + 1, clusters, range, signal)
+          : this.cycle(lane, tile, c + 1, format, signal),
+      ),
     );
     const cycles = settled.map((r) => {
       if (r.status === 'rejected') throw r.reason;
       return r.value;
     });
-    return { lane, tile, filterPath, filter, positions, cycleNumbers, cycles };
+    return {
+      lane,
+      tile,
+      filterPath,
+      filter,
+      positions,
+      cycleNumbers,
+      cycles,
+      ...(range && { range }),
+    };
+  }
+
+  /**
+   * A cluster range of a plain `.bcl` (a uint32 count, then a byte per cluster) as a byte range.
+   * The first range checks each file as a whole read would (size, count, not gzipped), with the
+   * same messages, so a broken run fails before any of its output is written.
+   */
+  private async rangeOfCycle(
+    lane: number,
+    tile: number,
+    cycle: number,
+    clusters: number,
+    range: ClusterRange,
+    signal?: AbortSignal,
+  ): Promise<RawCycle> {
+    const path = `${BASECALLS}/${lanePart(lane)}/C${cycle}.1/s_${lane}_${tile}.bcl`;
+    if (range.first === 0) {
+      const size = await this.reader.size(path, signal);
+      if (size === undefined)
+        throw new FormatError(`missing: cycle ${cycle} of lane ${lane} tile ${tile}`, {
+          file: path,
+        });
+      const head = await this.reader.read(path, { start: 0, end: Math.min(size, 4) - 1 }, signal);
+      if (head.length < 4)
+        throw new FormatError(
+          `truncated: a BCL needs a 4-byte cluster count, the file has ${head.length} bytes`,
+          { file: path, offset: 0 },
+        );
+      if (head[0] === 0x1f && head[1] === 0x8b)
+        throw new FormatError(
+          `is gzip-compressed while the lane's other BCL files are not (cycle 1's .bcl is plain)`,
+          { file: path, offset: 0 },
+        );
+      const count = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
+      const held = size - 4;
+      if (held < count)
+        throw new FormatError(
+          `truncated: the header says ${count} clusters but the file holds ${held}`,
+          { file: path, offset: size },
+        );
+      if (held > count)
+        throw new FormatError(
+          `${held - count} bytes past the ${count} clusters the header announces`,
+          { file: path, offset: 4 + count },
+        );
+      if (count !== clusters)
+        throw new FormatError(
+          `holds ${count} clusters but the tile's filter file has ${clusters}`,
+          { file: path, offset: 0 },
+        );
+    }
+    const start = 4 + range.first;
+    const bytes = await this.reader.read(path, { start, end: start + range.count - 1 }, signal);
+    if (bytes.length < range.count)
+      throw new FormatError(`truncated: the file ends at byte ${start + bytes.length}`, {
+        file: path,
+        offset: start + bytes.length,
+      });
+    return { kind: 'calls', path, bytes };
+  }
+
+  private filterPath(lane: number, tile: number, signal?: AbortSignal) {
+    const l = lanePart(lane);
+    return this.first(
+      [`${BASECALLS}/${l}/s_${lane}_${tile}.filter`, `${BASECALLS}/s_${lane}_${tile}.filter`],
+      signal,
+    );
   }
 
   private async filter(
@@ -120,10 +245,7 @@ export class TileLoader {
         };
       }
     }
-    const filterPath = await this.first(
-      [`${BASECALLS}/${l}/s_${lane}_${tile}.filter`, `${BASECALLS}/s_${lane}_${tile}.filter`],
-      signal,
-    );
+    const filterPath = await this.filterPath(lane, tile, signal);
     if (!filterPath) {
       throw new FormatError(`no filter file for lane ${lane} tile ${tile}`, {
         file: `${BASECALLS}/${l}/s_${lane}_${tile}.filter`,
@@ -464,4 +586,10 @@ function laneTotal(format: Extract<LaneFormat, { kind: 'nextseq' }>): number {
   let n = 0;
   for (const t of format.tiles.values()) n += t.clusters;
   return n;
+}
+
+/** The cluster count in a filter file's header, or undefined when it has none (parsed later). */
+function parseFilterCount(filter: Uint8Array): number | undefined {
+  if (filter.length < 12) return undefined;
+  return new DataView(filter.buffer, filter.byteOffset, 12).getUint32(8, true);
 }

