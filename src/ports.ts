@@ -589,8 +589,12 @@ export interface RunFolderReader {
 
 /** Where demultiplexing writes its outputs: files appended to in order, then committed. */
 export interface DemuxSink {
-  /** Appends bytes to the named output file, creating it on first use. */
-  append(name: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** Appends bytes (or pieces of bytes, in order) to the named output file, creating it on first use. */
+  append(
+    name: string,
+    bytes: Uint8Array | readonly Uint8Array[],
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 // --- Jobs (issue 6): see src/adapters/queue/embedded.queue.ts ---------------------------------

@@ -24,9 +24,9 @@ if (!TESTDATA) {
 export class MemorySink implements DemuxSink {
   readonly files = new Map<string, Buffer[]>();
 
-  append(name: string, bytes: Uint8Array): Promise<void> {
+  append(name: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const list = this.files.get(name) ?? [];
-    list.push(Buffer.from(bytes));
+    for (const piece of Array.isArray(bytes) ? bytes : [bytes]) list.push(Buffer.from(piece));
     this.files.set(name, list);
     return Promise.resolve();
   }

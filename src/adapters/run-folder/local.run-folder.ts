@@ -50,13 +50,29 @@ export class LocalDemuxSink implements DemuxSink {
 
   constructor(private readonly root: string) {}
 
-  async append(name: string, bytes: Uint8Array): Promise<void> {
+  async append(name: string, bytes: Uint8Array | readonly Uint8Array[]): Promise<void> {
     const path = inside(this.root, name);
     const dir = dirname(path);
     if (!this.made.has(dir)) {
       await mkdir(dir, { recursive: true });
       this.made.add(dir);
     }
-    await appendFile(path, bytes);
+    if (!Array.isArray(bytes)) {
+      await appendFile(path, bytes as Uint8Array);
+      return;
+    }
+    const handle = await open(path, 'a');
+    try {
+      // writev may write less than asked (like write): go on from where it stopped.
+      let list = bytes as Uint8Array[];
+      while (list.length > 0) {
+        const { bytesWritten } = await handle.writev(list);
+        let left = bytesWritten;
+        while (list.length > 0 && left >= list[0]!.length) left -= list.shift()!.length;
+        if (left > 0) list[0] = list[0]!.subarray(left);
+      }
+    } finally {
+      await handle.close();
+    }
   }
 }

@@ -50,6 +50,8 @@ export interface DemuxReport {
   threads: number;
 }
 
+/** Output files appended to at once. */
+const SINK_CONCURRENCY = 8;
 /** Tile parts read or being processed at once beyond the workers: keeps the threads fed, bounds memory. */
 const PARTS_AHEAD = 2;
 /**
@@ -110,9 +112,12 @@ export async function demultiplex(
   const consume = async ({ job, last }: (typeof inFlight)[number]) => {
     const result = await job;
     signal?.throwIfAborted();
-    for (const out of result.outputs) {
-      await sink.append(out.name, out.bytes, signal);
-      written.add(out.name);
+    // Files several at once (each file's members in one append, in order): one after another,
+    // writing bounded the pipeline on a slow disk.
+    for (let i = 0; i < result.outputs.length; i += SINK_CONCURRENCY) {
+      const batch = result.outputs.slice(i, i + SINK_CONCURRENCY);
+      await Promise.all(batch.map((out) => sink.append(out.name, out.members, signal)));
+      for (const out of batch) written.add(out.name);
     }
     stats.add(result);
     if (last) done++;

@@ -172,3 +172,17 @@ function transferables(raw: RawTile): ArrayBuffer[] {
   for (const c of raw.cycles) add(c.kind === 'cbcl' ? c.block : c.bytes);
   return [...seen];
 }
+
+/**
+ * The output members' buffers that can be moved to the main thread: zlib gives each member a
+ * buffer of its own; one shared with anything else (a pool slice) is copied instead.
+ */
+export function transferableMembers(result: TileResult): ArrayBuffer[] {
+  const count = new Map<ArrayBuffer, number>();
+  const members = result.outputs.flatMap((o) => o.members);
+  for (const m of members)
+    if (m.buffer instanceof ArrayBuffer) count.set(m.buffer, (count.get(m.buffer) ?? 0) + 1);
+  return [...count]
+    .filter(([buffer, n]) => n === 1 && buffer.byteLength >= 4096)
+    .map(([buffer]) => buffer);
+}

@@ -64,8 +64,11 @@ export interface TileResult {
   tile: number;
   clusters: number;
   pfClusters: number;
-  /** One gzip member per output file that got reads from this tile, in file-name order. */
-  outputs: { name: string; bytes: Uint8Array }[];
+  /**
+   * The gzip members of each output file that got reads from this tile, in file-name order. Each
+   * member is the whole of its own ArrayBuffer's used part, moved (not copied) to the main thread.
+   */
+  outputs: { name: string; members: Uint8Array[] }[];
   /** Per planned sample, then Undetermined last; PF reads only, as BCL Convert counts them. */
   counts: SampleCounts[];
   /** Index sequences (`i7+i5`) of Undetermined PF reads with their counts. */
@@ -81,13 +84,22 @@ const FLUSH_CLUSTERS = 65_536;
 /** Clusters transposed at a time: 1,024 x 302 cycles is 300 KB, within a core's L2 cache. */
 const BLOCK_CLUSTERS = 1024;
 
-let cached: { key: string; plan: DemuxPlan } | undefined;
+let cached: { key: string; plan: DemuxPlan; builders: Map<string, FastqBuilder> } | undefined;
 
-/** The plan for an input, rebuilt once per thread (a plan holds lookup tables, not clonable). */
-export function planFor(input: DemuxPlanInput): DemuxPlan {
+/**
+ * The plan for an input, rebuilt once per thread (a plan holds lookup tables, not clonable), with
+ * the thread's FASTQ buffers for its output files. The buffers are kept from tile to tile: fresh
+ * memory costs a page fault per 4 KiB on first write, which on this project's VMs made a tile's
+ * new buffers cost as much as formatting them.
+ */
+function planAndBuilders(input: DemuxPlanInput) {
   const key = JSON.stringify(input);
-  if (cached?.key !== key) cached = { key, plan: planDemux(input) };
-  return cached.plan;
+  if (cached?.key !== key) cached = { key, plan: planDemux(input), builders: new Map() };
+  return cached;
+}
+
+export function planFor(input: DemuxPlanInput): DemuxPlan {
+  return planAndBuilders(input).plan;
 }
 
 /**
@@ -100,7 +112,8 @@ export function processTile(
   planInput: DemuxPlanInput,
   settings: TileSettings,
 ): TileResult {
-  const plan = planFor(planInput);
+  const { plan, builders } = planAndBuilders(planInput);
+  for (const b of builders.values()) b.reset();
   const { lane, tile } = raw;
   const wholePf = parseFilter(raw.filter, raw.filterPath);
   const wholePos =
@@ -163,7 +176,6 @@ export function processTile(
       : {}),
   }));
   const unknown = new Map<string, number>();
-  const builders = new Map<string, FastqBuilder>();
   const builder = (name: string) => {
     let b = builders.get(name);
     if (!b) builders.set(name, (b = new FastqBuilder()));
@@ -205,7 +217,7 @@ export function processTile(
   const prefix = `${settings.instrument}:${settings.runNumber}:${settings.flowcell}:${lane}:${tile}:`;
   let pfClusters = 0;
 
-  const members = new Map<string, Buffer[]>();
+  const members = new Map<string, Uint8Array[]>();
   const flush = () => {
     for (const [name, b] of builders) {
       if (b.length === 0) continue;
@@ -291,28 +303,16 @@ export function processTile(
           length = outcome.length;
         }
         const out = (files[r] ??= builder(fileNames[s]![r]!));
-        out.append(
-          `${head} ${g.readNumber}${tail}`,
-          seq.subarray(0, length),
-          qual.subarray(0, length),
-        );
+        out.append(`${head} ${g.readNumber}${tail}`, seq, qual, length);
       }
     }
   }
 
   flush();
+  // Members as zlib made them (each in an output buffer of its own, see flush): joining them per
+  // file took a tile's worth of fresh memory and a copy.
   const outputs = [...members.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, list]) => {
-      // One buffer per file, its own (not a pool slice), so it can be moved to the main thread.
-      // Not zero-filled: every byte is copied in below.
-      const bytes = Buffer.allocUnsafeSlow(list.reduce((n, b) => n + b.length, 0));
-      let at = 0;
-      for (const b of list) {
-        bytes.set(b, at);
-        at += b.length;
-      }
-      return { name, bytes };
-    });
+    .map(([name, list]) => ({ name, members: list }));
   return { lane, tile, clusters: n, pfClusters, outputs, counts, unknown: [...unknown.entries()] };
 }

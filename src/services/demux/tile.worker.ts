@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { processTile } from './tile-processor.js';
-import type { TileRequest, TileReply } from './tile-pool.js';
+import { transferableMembers, type TileRequest, type TileReply } from './tile-pool.js';
 
 /** Worker thread entry: demultiplexes the tiles it is sent, replying with transferable results. */
 parentPort?.on('message', (request: TileRequest) => {
@@ -8,10 +8,7 @@ parentPort?.on('message', (request: TileRequest) => {
   try {
     const result = processTile(request.raw, request.planInput, request.settings);
     reply = { id: request.id, result };
-    parentPort!.postMessage(
-      reply,
-      result.outputs.map((o) => o.bytes.buffer as ArrayBuffer),
-    );
+    parentPort!.postMessage(reply, transferableMembers(result));
   } catch (error) {
     const e = error as Error & { file?: string; offset?: number };
     reply = {
