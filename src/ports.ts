@@ -585,6 +585,16 @@ export interface RunFolderReader {
   size(path: string, signal?: AbortSignal): Promise<number | undefined>;
   /** The whole file, or the inclusive byte range of it; a missing file rejects. */
   read(path: string, range?: ByteRange, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional: reads the inclusive range into `into` from its start and resolves with the bytes
+   * read (fewer at the end of the file), so a caller can fill memory it reuses.
+   */
+  readInto?(
+    path: string,
+    range: ByteRange,
+    into: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<number>;
 }
 
 /** Where demultiplexing writes its outputs: files appended to in order, then committed. */

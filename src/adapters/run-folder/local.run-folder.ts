@@ -1,4 +1,4 @@
-import { appendFile, mkdir, open, stat } from 'node:fs/promises';
+import { appendFile, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import type { ByteRange, DemuxSink, RunFolderReader } from '../../ports.js';
 
@@ -31,17 +31,33 @@ export class LocalRunFolder implements RunFolderReader {
       // Not zero-filled (every byte is read below) and its own ArrayBuffer, so it can be moved
       // to a worker thread: a tile is ~300 such files, zeroing them cost ~5% of a demux.
       const bytes = Buffer.allocUnsafeSlow(Math.max(0, end - start));
-      let got = 0;
-      while (got < bytes.length) {
-        const { bytesRead } = await handle.read(bytes, got, bytes.length - got, start + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      const got = await readFully(handle, start, bytes);
       return got === bytes.length ? bytes : Uint8Array.prototype.slice.call(bytes, 0, got);
     } finally {
       await handle.close();
     }
   }
+
+  async readInto(path: string, range: ByteRange, into: Uint8Array): Promise<number> {
+    const handle = await open(inside(this.root, path), 'r');
+    try {
+      const wanted = Math.min(into.length, Math.max(0, range.end + 1 - range.start));
+      return await readFully(handle, range.start, into.subarray(0, wanted));
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/** Reads into all of `into` from `position`, or up to the end of the file; the bytes read. */
+async function readFully(handle: FileHandle, position: number, into: Uint8Array): Promise<number> {
+  let got = 0;
+  while (got < into.length) {
+    const { bytesRead } = await handle.read(into, got, into.length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }
 
 /** Writes demultiplexing outputs under a local folder (a staging area). */

@@ -111,6 +111,7 @@ export async function demultiplex(
   let done = 0;
   const consume = async ({ job, last }: (typeof inFlight)[number]) => {
     const result = await job;
+    if (result.arena) loader.recycle(result.arena);
     signal?.throwIfAborted();
     // Files several at once (each file's members in one append, in order): one after another,
     // writing bounded the pipeline on a slow disk.

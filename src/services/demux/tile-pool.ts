@@ -169,7 +169,8 @@ function transferables(raw: RawTile): ArrayBuffer[] {
       seen.add(buffer);
   };
   add(raw.filter);
-  for (const c of raw.cycles) add(c.kind === 'cbcl' ? c.block : c.bytes);
+  if (raw.arena) seen.add(raw.arena);
+  for (const c of raw.cycles) if (!raw.arena) add(c.kind === 'cbcl' ? c.block : c.bytes);
   return [...seen];
 }
 

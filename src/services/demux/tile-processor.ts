@@ -73,6 +73,8 @@ export interface TileResult {
   counts: SampleCounts[];
   /** Index sequences (`i7+i5`) of Undetermined PF reads with their counts. */
   unknown: [string, number][];
+  /** The part's input memory (RawTile.arena), free again, for the loader to reuse. */
+  arena?: ArrayBuffer;
 }
 
 /**
@@ -314,5 +316,14 @@ export function processTile(
   const outputs = [...members.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, list]) => ({ name, members: list }));
-  return { lane, tile, clusters: n, pfClusters, outputs, counts, unknown: [...unknown.entries()] };
+  return {
+    lane,
+    tile,
+    clusters: n,
+    pfClusters,
+    outputs,
+    counts,
+    unknown: [...unknown.entries()],
+    ...(raw.arena && { arena: raw.arena }),
+  };
 }

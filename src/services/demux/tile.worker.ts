@@ -8,7 +8,10 @@ parentPort?.on('message', (request: TileRequest) => {
   try {
     const result = processTile(request.raw, request.planInput, request.settings);
     reply = { id: request.id, result };
-    parentPort!.postMessage(reply, transferableMembers(result));
+    parentPort!.postMessage(reply, [
+      ...transferableMembers(result),
+      ...(result.arena ? [result.arena] : []),
+    ]);
   } catch (error) {
     const e = error as Error & { file?: string; offset?: number };
     reply = {
