@@ -20,7 +20,7 @@ import {
 } from '../domain/index.js';
 import type { BlobStore, ByteRange, Clock, FileFilter, FileSort, Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
-import { ChecksumStream } from './checksums.js';
+import { ChecksumStream, copied } from './checksums.js';
 import type { Principal } from './principal.js';
 
 export interface FileServiceOptions {
@@ -99,7 +99,7 @@ export class FileService {
     const sums = new ChecksumStream({ sha256: true, maxBytes: this.options.maxSinglePartBytes });
     try {
       const written = this.blobs.write(key, sums, { signal });
-      await Promise.all([pipeline(body, sums, { signal }), written]);
+      await copied(pipeline(body, sums, { signal }), written);
       const { md5, sha256 } = sums.digests();
       const completed = await this.repos.transaction(async (tx) => {
         const done = await tx.files.transition(file.id, 'pending', {
@@ -195,10 +195,7 @@ export class FileService {
     const sums = new ChecksumStream({ sha256: false, maxBytes: this.options.maxPartBytes });
     let stored = false;
     try {
-      await Promise.all([
-        pipeline(body, sums, { signal }),
-        this.blobs.write(key, sums, { signal }),
-      ]);
+      await copied(pipeline(body, sums, { signal }), this.blobs.write(key, sums, { signal }));
       stored = true;
       const { md5 } = sums.digests();
       if (expectedMd5 !== undefined && expectedMd5 !== md5) {
@@ -284,10 +281,10 @@ export class FileService {
         );
       }
       const sums = new ChecksumStream({ sha256: true });
-      await Promise.all([
+      await copied(
         pipeline(Readable.from(this.concatenate(parts)), sums),
         this.blobs.write(key, sums),
-      ]);
+      );
       const { md5, sha256 } = sums.digests();
       const done = await this.repos.transaction(async (tx) => {
         const completed = await tx.files.transition(file.id, 'assembling', {
