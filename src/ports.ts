@@ -418,6 +418,8 @@ export interface FileRepository {
       /** Set with the completion of a VCF/BAM: `pending` until the indexer is done (issue 7). */
       indexStatus?: IndexStatus;
     },
+    /** Only if the row was last modified at exactly this time (a stale claim being taken over). */
+    modifiedAt?: string,
   ): Promise<FileRecord | undefined>;
   /** Adds `delta` bytes to the TotalSize of the file's parent and of its project. */
   addToParentSize(file: FileRecord, delta: number): Promise<void>;

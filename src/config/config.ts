@@ -26,7 +26,18 @@ export interface Config {
         forcePathStyle: boolean;
         prefix: string;
       };
-  files: { maxSinglePartBytes: number; maxPartBytes: number; signedUrlTtlSeconds: number };
+  files: {
+    maxSinglePartBytes: number;
+    maxPartBytes: number;
+    signedUrlTtlSeconds: number;
+    /** A multipart assembly not heard of this long was cut short (SEQHUB_ASSEMBLY_LEASE_SECONDS). */
+    assemblyLeaseSeconds: number;
+  };
+  /**
+   * A crash point armed for the kill -9 tests (SEQHUB_FAULT_POINT, `name[:n]`); never set in use.
+   * See src/services/fault-points.ts.
+   */
+  faultPoint: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * When set, `/metrics` asks for `Authorization: Bearer <token>` (SEQHUB_METRICS_TOKEN); unset,
@@ -98,6 +109,12 @@ export const DEFAULT_MAX_PART_BYTES = 5 * 1024 ** 3;
 export const DEFAULT_SIGNED_URL_TTL_SECONDS = 3600;
 /** A crashed worker's job is run again after this long: long enough that a busy worker's heartbeat (every third of it) is never missed. */
 export const DEFAULT_JOB_LEASE_SECONDS = 60;
+/**
+ * A multipart upload's completion heart-beats every quarter of this; a completion silent for
+ * longer died (kill -9, a lost host) and a retried `uploadstatus=complete` takes it over. Short
+ * enough that a client retrying after a crash gets through within a minute.
+ */
+export const DEFAULT_ASSEMBLY_LEASE_SECONDS = 60;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Flags win over environment, environment over defaults. Throws {@link ConfigError} with what to fix. */
@@ -180,7 +197,13 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
         'SEQHUB_SIGNED_URL_TTL',
         DEFAULT_SIGNED_URL_TTL_SECONDS,
       ),
+      assemblyLeaseSeconds: positiveInt(
+        env,
+        'SEQHUB_ASSEMBLY_LEASE_SECONDS',
+        DEFAULT_ASSEMBLY_LEASE_SECONDS,
+      ),
     },
+    faultPoint: env.SEQHUB_FAULT_POINT?.trim() || undefined,
     logLevel,
     metricsToken,
     trustProxy,

@@ -21,6 +21,7 @@ import {
 import type { BlobStore, ByteRange, Clock, FileFilter, FileSort, Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
 import { ChecksumStream, copied } from './checksums.js';
+import { faultPoint } from './fault-points.js';
 import type { Principal } from './principal.js';
 
 export interface FileServiceOptions {
@@ -30,7 +31,15 @@ export interface FileServiceOptions {
   maxPartBytes: number;
   /** How long a signed content URL works. */
   signedUrlTtlSeconds: number;
+  /**
+   * A multipart completion not heard of this long died with its process; a retried
+   * `uploadstatus=complete` takes it over (default {@link DEFAULT_ASSEMBLY_LEASE_MS}).
+   */
+  assemblyLeaseSeconds?: number;
 }
+
+/** Default of {@link FileServiceOptions.assemblyLeaseSeconds}, in ms. */
+const DEFAULT_ASSEMBLY_LEASE_MS = 60_000;
 
 const SIGNING_KEY_SETTING = 'url-signing-key';
 
@@ -100,6 +109,7 @@ export class FileService {
     try {
       const written = this.blobs.write(key, sums, { signal });
       await copied(pipeline(body, sums, { signal }), written);
+      faultPoint('upload.stored');
       const { md5, sha256 } = sums.digests();
       const completed = await this.repos.transaction(async (tx) => {
         const done = await tx.files.transition(file.id, 'pending', {
@@ -115,6 +125,7 @@ export class FileService {
         await tx.search.reindex('file', done.id); // search index (issue 5)
         return done;
       });
+      faultPoint('upload.committed');
       this.events.onFileCompleted?.(completed);
       return completed;
     } catch (error) {
@@ -144,9 +155,14 @@ export class FileService {
     });
   }
 
-  private async pendingMultipart(principal: Principal, fileId: string): Promise<FileRecord> {
+  private async pendingMultipart(
+    principal: Principal,
+    fileId: string,
+    orStaleAssembly = false,
+  ): Promise<FileRecord> {
     const file = await this.access.file(principal, fileId, 'create');
-    if (!file.multipart || file.uploadStatus !== 'pending') {
+    const takeOver = orStaleAssembly && file.multipart && this.assemblyIsStale(file);
+    if (!file.multipart || (file.uploadStatus !== 'pending' && !takeOver)) {
       throw new AppError(
         'BASESPACE.FILES.NOT_PENDING',
         file.uploadStatus === 'complete'
@@ -197,6 +213,7 @@ export class FileService {
     try {
       await copied(pipeline(body, sums, { signal }), this.blobs.write(key, sums, { signal }));
       stored = true;
+      faultPoint('part.stored');
       const { md5 } = sums.digests();
       if (expectedMd5 !== undefined && expectedMd5 !== md5) {
         throw new AppError(
@@ -255,19 +272,50 @@ export class FileService {
     const current = await this.access.file(principal, fileId, 'create');
     // Completing a complete file again is harmless (clients retry); it changes nothing.
     if (current.uploadStatus === 'complete' && wanted === 'complete') return current;
-    const file = await this.pendingMultipart(principal, fileId);
+    const file = await this.pendingMultipart(principal, fileId, wanted === 'complete');
     return wanted === 'complete' ? this.complete(file) : this.abort(file);
   }
 
+  private get assemblyLeaseMs(): number {
+    const seconds = this.options.assemblyLeaseSeconds;
+    return seconds === undefined ? DEFAULT_ASSEMBLY_LEASE_MS : seconds * 1000;
+  }
+
+  /**
+   * An assembly whose heartbeat stopped: the process completing it died (kill -9 between the
+   * claim and the commit left the file `assembling` for good, and every retry a 409).
+   */
+  private assemblyIsStale(file: FileRecord): boolean {
+    return (
+      file.uploadStatus === 'assembling' &&
+      Date.parse(file.modifiedAt) < this.clock.now().getTime() - this.assemblyLeaseMs
+    );
+  }
+
   private async complete(file: FileRecord): Promise<FileRecord> {
-    const claimed = await this.repos.files.transition(file.id, 'pending', {
-      uploadStatus: 'assembling',
-    });
+    // A stale claim is taken over only if nobody touched it since it was read.
+    const claimed =
+      file.uploadStatus === 'assembling'
+        ? await this.repos.files.transition(
+            file.id,
+            'assembling',
+            { uploadStatus: 'assembling' },
+            file.modifiedAt,
+          )
+        : await this.repos.files.transition(file.id, 'pending', { uploadStatus: 'assembling' });
     if (!claimed)
       throw new AppError(
         'BASESPACE.FILES.NOT_PENDING',
         `File ${file.id} is already being completed`,
       );
+    faultPoint('complete.claimed');
+    // The heartbeat: the claim's modified time moves on while the bytes are assembled, so a
+    // long assembly is never taken for a dead one (nor reset by the sweeper).
+    const heartbeat = setInterval(() => {
+      void this.repos.files
+        .transition(file.id, 'assembling', { uploadStatus: 'assembling' })
+        .catch(() => undefined);
+    }, this.assemblyLeaseMs / 4).unref();
     const key = fileBlobKey(file.id);
     try {
       const parts = await this.repos.files.listParts(file.id);
@@ -285,7 +333,9 @@ export class FileService {
         pipeline(Readable.from(this.concatenate(parts)), sums),
         this.blobs.write(key, sums),
       );
+      faultPoint('complete.assembled');
       const { md5, sha256 } = sums.digests();
+      clearInterval(heartbeat);
       const done = await this.repos.transaction(async (tx) => {
         const completed = await tx.files.transition(file.id, 'assembling', {
           uploadStatus: 'complete',
@@ -302,10 +352,12 @@ export class FileService {
         await tx.search.reindex('file', completed.id); // search index (issue 5)
         return completed;
       });
+      faultPoint('complete.committed');
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
       this.events.onFileCompleted?.(done);
       return done;
     } catch (error) {
+      clearInterval(heartbeat);
       await this.repos.files
         .transition(file.id, 'assembling', { uploadStatus: 'pending' })
         .catch(() => undefined);

@@ -128,8 +128,9 @@ export class KyselyFileRepository implements FileRepository {
       storageKey?: string;
       indexStatus?: IndexStatus;
     },
+    modifiedAt?: string,
   ): Promise<FileRecord | undefined> {
-    const row = await this.db
+    let q = this.db
       .updateTable('files')
       .set({
         upload_status: patch.uploadStatus,
@@ -141,9 +142,9 @@ export class KyselyFileRepository implements FileRepository {
         ...(patch.indexStatus !== undefined && { index_status: patch.indexStatus }),
       })
       .where('id', '=', id)
-      .where('upload_status', '=', from)
-      .returningAll()
-      .executeTakeFirst();
+      .where('upload_status', '=', from);
+    if (modifiedAt !== undefined) q = q.where('modified_at', '=', modifiedAt);
+    const row = await q.returningAll().executeTakeFirst();
     return row && mapFile(row);
   }
 
