@@ -18,6 +18,18 @@ import { FAULT_POINTS } from '../../src/services/fault-points.js';
  * end, cleanup leaves exactly the completed files' bytes in storage.
  */
 
+/**
+ * The points run again on PostgreSQL, where a database's part differs: the pending row of an
+ * upload, a transaction cut in the middle, a claim held in a row, pg-boss's job recovery. (Every
+ * start there costs a few seconds of pg-boss; all nine points took 2.5 min on this machine.)
+ */
+const ON_POSTGRES = new Set([
+  'upload.stored',
+  'properties.written',
+  'complete.claimed',
+  'job.started',
+]);
+
 const VCF = readFileSync('test/fixtures/genomics/volvox.test.vcf.gz');
 
 interface Case {
@@ -247,7 +259,7 @@ describe.each(backends())('kill -9 at every crash point, $kind', (backend) => {
     await stop(first.child);
 
     const injected: string[] = [];
-    const list = cases();
+    const list = cases().filter((c) => backend.kind === 'sqlite' || ON_POSTGRES.has(c.point));
     let armed = await start(list[0]!.point);
     for (const [i, c] of list.entries()) {
       await c.crash(api(armed.url));
@@ -280,6 +292,8 @@ describe.each(backends())('kill -9 at every crash point, $kind', (backend) => {
     ).toBe(true);
     const last = await start();
     await expectFiles(last.url, token, appResultId, expected);
-    expect(injected.sort()).toEqual([...FAULT_POINTS].sort());
+    expect(injected.sort()).toEqual(
+      backend.kind === 'sqlite' ? [...FAULT_POINTS].sort() : [...ON_POSTGRES].sort(),
+    );
   }, 300_000);
 });
