@@ -10,6 +10,7 @@ const benchmarks = {
   genomics: './genomics.mjs',
   download: './download.mjs',
   scale: './scale.mjs',
+  load: './load.mjs',
 };
 const chosen = (process.env.BENCH?.trim() || Object.keys(benchmarks).join(','))
   .split(',')

@@ -24,6 +24,7 @@ import {
   createServices,
   type Services,
 } from '../services/index.js';
+import { armFaultPoint, faultPoint } from '../services/fault-points.js';
 
 /** A hub's wired parts: what serve, admin commands and tests share. */
 export interface Hub {
@@ -53,6 +54,7 @@ const systemClock: Clock = { now: () => new Date() };
 
 /** Opens the database named by the config, migrates it, and wires the services over it. */
 export async function openHub(config: Config, clock: Clock = systemClock): Promise<Hub> {
+  if (config.faultPoint !== undefined) armFaultPoint(config.faultPoint);
   const db = openDatabase(config.db);
   try {
     await migrateToLatest(db);
@@ -174,7 +176,9 @@ export function timedJobs(
       run: async (payload, context) => {
         const end = metrics.jobDuration.startTimer({ name });
         try {
+          faultPoint('job.started');
           await handler.run(payload, context);
+          faultPoint('job.finished');
           end({ outcome: 'completed' });
         } catch (error) {
           end({ outcome: context.signal.aborted ? 'interrupted' : 'failed' });

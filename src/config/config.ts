@@ -26,7 +26,16 @@ export interface Config {
         forcePathStyle: boolean;
         prefix: string;
       };
-  files: { maxSinglePartBytes: number; maxPartBytes: number; signedUrlTtlSeconds: number };
+  files: {
+    maxSinglePartBytes: number;
+    maxPartBytes: number;
+    signedUrlTtlSeconds: number;
+  };
+  /**
+   * A crash point armed for the kill -9 tests (SEQHUB_FAULT_POINT, `name[:n]`); never set in use.
+   * See src/services/fault-points.ts.
+   */
+  faultPoint: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * When set, `/metrics` asks for `Authorization: Bearer <token>` (SEQHUB_METRICS_TOKEN); unset,
@@ -181,6 +190,7 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
         DEFAULT_SIGNED_URL_TTL_SECONDS,
       ),
     },
+    faultPoint: env.SEQHUB_FAULT_POINT?.trim() || undefined,
     logLevel,
     metricsToken,
     trustProxy,

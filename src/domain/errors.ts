@@ -22,6 +22,14 @@ export const ErrorCodes = {
     doc: 'Too many failed sign-ins or bad tokens from this address or for this account; Retry-After says when to try again.',
   },
   InternalServerError: { status: 500, doc: 'A bug: reported, logged with the request id.' },
+  ServiceUnavailable: {
+    status: 503,
+    doc: 'The database or the file storage cannot be reached right now; nothing was changed. Retry-After says when to try again.',
+  },
+  InsufficientStorage: {
+    status: 507,
+    doc: "The hub's storage is full; the upload (or write) was discarded and nothing was changed.",
+  },
   'BASESPACE.USERS.USER_ID_NOT_VALID': {
     status: 400,
     doc: "users/{id} with an id other than 'current' or the caller's own id.",

@@ -19,7 +19,13 @@ import type {
   JobHandler,
   Repositories,
 } from '../ports.js';
-import { ChecksumStream, FASTQ_NAME, GENOME_FILES, type AppRunPayload } from '../services/index.js';
+import {
+  ChecksumStream,
+  copied,
+  FASTQ_NAME,
+  GENOME_FILES,
+  type AppRunPayload,
+} from '../services/index.js';
 
 export interface AppRunJobDeps {
   repos: Repositories;
@@ -216,12 +222,12 @@ export function appRunJob(deps: AppRunJobDeps): JobHandler {
             const key = `${prefix}${out.sampleId}/${out.path}`;
             const sums = new ChecksumStream({ sha256: true });
             uploaded.push(key);
-            await Promise.all([
+            await copied(
               pipeline(await ws.open(`outputs/${out.sampleId}/${out.path}`), sums, {
                 signal: controller.signal,
               }),
               blobs.write(key, sums, { signal: controller.signal }),
-            ]);
+            );
             const { md5, sha256 } = sums.digests();
             Object.assign(out, { storageKey: key, size: sums.bytes, md5, sha256: sha256! });
           }

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { FINAL_STATUSES, isoNow, type AppSessionStatus } from '../domain/index.js';
 import type { BlobStore, Clock, JobContext, JobHandler, Repositories, Staging } from '../ports.js';
-import { ChecksumStream } from '../services/checksums.js';
+import { ChecksumStream, copied } from '../services/checksums.js';
 import { commitDemux, type StoredOutput } from '../services/demux-commit.js';
 import { BlobRunFolder } from '../services/demux/blob-run-folder.js';
 import { demultiplex } from '../services/demux/demux.engine.js';
@@ -127,10 +127,10 @@ export function demuxJob(deps: DemuxJobDeps): JobHandler {
             const key = `${prefix}${name}`;
             const sums = new ChecksumStream({ sha256: true });
             uploaded.push(key);
-            await Promise.all([
+            await copied(
               pipeline(await area.open(name), sums, { signal: controller.signal }),
               blobs.write(key, sums, { signal: controller.signal }),
-            ]);
+            );
             const { md5, sha256 } = sums.digests();
             outputs.push({ name, storageKey: key, size: sums.bytes, md5, sha256: sha256! });
           }

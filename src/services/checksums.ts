@@ -321,3 +321,18 @@ class HashWorker {
     this.worker.postMessage(message);
   }
 }
+
+/**
+ * Waits for both sides of a copy into the blob store: `reading` (the source piped through a
+ * {@link ChecksumStream}) and `writing` (the store's `write` of that stream). Unlike
+ * `Promise.all`, it returns only once the store has finished, so a failed write has removed its
+ * temporary object before the caller answers (a 507 on a full disk left the part's bytes behind
+ * until later, test/e2e/faults-disk-full.test.ts). When both fail, the store's error is the one
+ * thrown: the reading side then fails only because the store stopped taking bytes (its error, a
+ * premature close, says nothing of the cause, ENOSPC or an unreachable S3).
+ */
+export async function copied(reading: Promise<unknown>, writing: Promise<unknown>): Promise<void> {
+  const [read, written] = await Promise.allSettled([reading, writing]);
+  if (written.status === 'rejected') throw written.reason;
+  if (read.status === 'rejected') throw read.reason;
+}

@@ -20,7 +20,8 @@ import {
 } from '../domain/index.js';
 import type { BlobStore, ByteRange, Clock, FileFilter, FileSort, Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
-import { ChecksumStream } from './checksums.js';
+import { ChecksumStream, copied } from './checksums.js';
+import { faultPoint } from './fault-points.js';
 import type { Principal } from './principal.js';
 
 export interface FileServiceOptions {
@@ -31,6 +32,9 @@ export interface FileServiceOptions {
   /** How long a signed content URL works. */
   signedUrlTtlSeconds: number;
 }
+
+/** How often a running multipart assembly renews its claim (see complete()). */
+const ASSEMBLY_HEARTBEAT_MS = 15_000;
 
 const SIGNING_KEY_SETTING = 'url-signing-key';
 
@@ -99,7 +103,8 @@ export class FileService {
     const sums = new ChecksumStream({ sha256: true, maxBytes: this.options.maxSinglePartBytes });
     try {
       const written = this.blobs.write(key, sums, { signal });
-      await Promise.all([pipeline(body, sums, { signal }), written]);
+      await copied(pipeline(body, sums, { signal }), written);
+      faultPoint('upload.stored');
       const { md5, sha256 } = sums.digests();
       const completed = await this.repos.transaction(async (tx) => {
         const done = await tx.files.transition(file.id, 'pending', {
@@ -115,6 +120,7 @@ export class FileService {
         await tx.search.reindex('file', done.id); // search index (issue 5)
         return done;
       });
+      faultPoint('upload.committed');
       this.events.onFileCompleted?.(completed);
       return completed;
     } catch (error) {
@@ -205,11 +211,9 @@ export class FileService {
     const sums = new ChecksumStream({ sha256: false, maxBytes: this.options.maxPartBytes });
     let stored = false;
     try {
-      await Promise.all([
-        pipeline(body, sums, { signal }),
-        this.blobs.write(key, sums, { signal }),
-      ]);
+      await copied(pipeline(body, sums, { signal }), this.blobs.write(key, sums, { signal }));
       stored = true;
+      faultPoint('part.stored');
       const { md5 } = sums.digests();
       if (expectedMd5 !== undefined && expectedMd5 !== md5) {
         throw new AppError(
@@ -295,6 +299,15 @@ export class FileService {
           );
       }
     }
+    faultPoint('complete.claimed');
+    // The heartbeat: the claim's modified time moves on while the bytes are assembled, so the
+    // sweeper (which sends assemblies silent for its grace period back to pending) never takes a
+    // long one for a dead one.
+    const heartbeat = setInterval(() => {
+      void this.repos.files
+        .transition(file.id, 'assembling', { uploadStatus: 'assembling' })
+        .catch(() => undefined);
+    }, ASSEMBLY_HEARTBEAT_MS).unref();
     const key = fileBlobKey(file.id);
     try {
       const parts = await this.repos.files.listParts(file.id);
@@ -308,11 +321,13 @@ export class FileService {
         );
       }
       const sums = new ChecksumStream({ sha256: true });
-      await Promise.all([
+      await copied(
         pipeline(Readable.from(this.concatenate(parts)), sums),
         this.blobs.write(key, sums),
-      ]);
+      );
+      faultPoint('complete.assembled');
       const { md5, sha256 } = sums.digests();
+      clearInterval(heartbeat);
       const done = await this.repos.transaction(async (tx) => {
         const completed = await tx.files.transition(file.id, 'assembling', {
           uploadStatus: 'complete',
@@ -334,10 +349,12 @@ export class FileService {
         if (now?.uploadStatus === 'complete') return now;
         throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
       }
+      faultPoint('complete.committed');
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
       this.events.onFileCompleted?.(done);
       return done;
     } catch (error) {
+      clearInterval(heartbeat);
       // An assembly alongside that won removes the parts this one was reading: not a failure.
       const now = await this.repos.files.findById(file.id).catch(() => undefined);
       if (now?.uploadStatus === 'complete') return now;

@@ -51,7 +51,7 @@ export { INDEX_FILE_JOB, type IndexFilePayload } from './genomics/index-file.js'
 export { DEMUX_JOB, type DemuxJobPayload, type DemuxRequestInput } from './demux.service.js';
 export { APP_RUN_JOB, FASTQ_NAME, type AppRunPayload } from './app.service.js';
 export { GENOME_FILES, GENOME_INDEX_JOB, type GenomeIndexPayload } from './genome.service.js';
-export { ChecksumStream } from './checksums.js';
+export { ChecksumStream, copied } from './checksums.js';
 
 export interface Services {
   auth: AuthService;

@@ -21,6 +21,7 @@ import {
 import type { Repositories } from '../ports.js';
 import type { AccessService } from './access.service.js';
 import type { Principal } from './principal.js';
+import { faultPoint } from './fault-points.js';
 
 /** What a reference names, when the reader may see it; undefined is "not accessible". */
 export type ReferencedObject =
@@ -102,6 +103,7 @@ export class PropertyService {
         );
       }
       const rows = await tx.properties.upsert(owner, id, inputs, principal.user.id);
+      faultPoint('properties.written');
       if (owner !== 'appsession') await tx.search.reindex(owner, id); // search index (issue 5)
       return rows;
     });

@@ -18,7 +18,7 @@ import {
 } from '../domain/index.js';
 import type { BlobStore, Clock, NewRun, Repositories, RunFilter, RunSort } from '../ports.js';
 import type { AccessService } from './access.service.js';
-import { ChecksumStream } from './checksums.js';
+import { ChecksumStream, copied as copiedInto } from './checksums.js';
 import type { Principal } from './principal.js';
 import { readRunFolder, type ReadRunFile } from './run-folder.js';
 
@@ -213,10 +213,10 @@ export class RunService {
           const sums = new ChecksumStream({ sha256: true });
           copied.push({ file, key, sums });
           const body = await source.open(place.path);
-          await Promise.all([
+          await copiedInto(
             pipeline(body, sums, { signal: options.signal }),
             this.blobs.write(key, sums, { signal: options.signal }),
-          ]);
+          );
           options.onProgress?.(++done, places.length);
         }
       };

@@ -62,6 +62,11 @@ export function openDatabase(config: DbConfig): DbHandle {
   // 0.3 ms. PostgreSQL's own choice kept re-planning it (the generic estimate for LIMIT/OFFSET
   // parameters looks dear). pg queues this before any query the pool hands the client out for.
   pool.on('connect', (client) => {
+    // pg-pool listens for errors only on idle clients: a connection that dies while Kysely holds
+    // its client (between the statements of a transaction, say) emitted 'error' on a client with
+    // no listener and took the whole process down (test/e2e/faults-dependencies.test.ts cuts
+    // PostgreSQL). The waiting queries still reject, and the pool drops the broken client.
+    client.on('error', () => undefined);
     client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
   });
   const db = new Kysely<Database>({

@@ -194,6 +194,8 @@ export class PgBossJobQueue implements JobQueue {
    */
   private async locked<T>(work: () => Promise<T>): Promise<T> {
     const client = new pg.Client({ connectionString: this.options.connectionString });
+    // A lost connection rejects the query in flight; unheard, the 'error' event would end the process.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [SETUP_LOCK]);

@@ -80,7 +80,7 @@ export class LocalDemuxSink implements DemuxSink {
     const handle = await open(path, 'a');
     try {
       // writev may write less than asked (like write): go on from where it stopped.
-      let list = bytes as Uint8Array[];
+      const list = [...bytes];
       while (list.length > 0) {
         const { bytesWritten } = await handle.writev(list);
         let left = bytesWritten;

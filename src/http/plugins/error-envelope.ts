@@ -6,6 +6,13 @@ import {
   truncateForMessage,
   type ErrorCode,
 } from '../../domain/index.js';
+import { dependencyFailure } from './dependency-errors.js';
+
+/**
+ * Retry-After of a 503: a restarting PostgreSQL or S3 server is usually back within seconds, and
+ * the SDK (src/sdk/http.ts) retries 503s on its own.
+ */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /** Renders every error as the BaseSpace envelope (spec 1.7). The only place that does. */
 export function errorEnvelope(code: string, message: string) {
@@ -110,6 +117,30 @@ export function installErrorHandling(app: FastifyInstance): void {
             ? `Malformed JSON body: ${fe.message}`
             : fe.message;
         return reply.status(status in BY_STATUS ? status : 400).send(errorEnvelope(code, message));
+      }
+      const failure = dependencyFailure(error);
+      if (failure === 'unavailable') {
+        request.log.warn({ err: error }, 'dependency unavailable');
+        return reply
+          .status(503)
+          .header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
+          .send(
+            errorEnvelope(
+              'ServiceUnavailable',
+              `The hub cannot reach its database or file storage right now; try again shortly (request id ${request.id})`,
+            ),
+          );
+      }
+      if (failure === 'full') {
+        request.log.error({ err: error }, 'storage full');
+        return reply
+          .status(507)
+          .send(
+            errorEnvelope(
+              'InsufficientStorage',
+              `The hub's storage is full; nothing was stored (request id ${request.id})`,
+            ),
+          );
       }
       request.log.error({ err: error }, 'unhandled error');
       return reply
