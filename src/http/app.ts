@@ -12,7 +12,7 @@ import { badRequest } from '../domain/index.js';
 import type { Services } from '../services/index.js';
 import { installAuth } from './plugins/auth.js';
 import { caseInsensitiveParams } from './plugins/case-insensitive.js';
-import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
+import { clientErrors, frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
 import { applicationRoutes } from './routes/applications.routes.js';
 import { appSessionRoutes, appSessionV2Routes } from './routes/appsessions.routes.js';
@@ -140,6 +140,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
     genReqId: requestId,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
