@@ -31,6 +31,7 @@ import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './web/web.routes.js';
 import { installOps, requestId, type OpsOptions } from './plugins/ops.js';
 import { redactUrl } from './plugins/redact.js';
+import { installSecurityHeaders } from './plugins/security-headers.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
 
 declare module 'fastify' {
@@ -154,6 +155,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   validators(app);
   installOps(app, options.ops ?? {});
+  installSecurityHeaders(app);
   installErrorHandling(app);
   await app.register(formbody);
   bodyParsers(app);
