@@ -71,7 +71,7 @@ export function send(base: string, req: FuzzRequest): Promise<FuzzReply> {
  * Writes raw bytes on a fresh socket (request smuggling shapes, control characters in headers,
  * bodies shorter than their Content-Length) and reads until the server closes or goes quiet.
  */
-export function sendRaw(base: string, bytes: Uint8Array, quietMs = 1500): Promise<FuzzReply> {
+export function sendRaw(base: string, bytes: Uint8Array, quietMs = 500): Promise<FuzzReply> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port) });
