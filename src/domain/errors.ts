@@ -14,12 +14,20 @@ export const ErrorCodes = {
     doc: 'No such resource, or it is neither owned by nor shared with the caller.',
   },
   MethodNotAllowed: { status: 405, doc: 'The path exists but not with this HTTP method.' },
+  RequestTimeout: {
+    status: 408,
+    doc: 'The request headers or body did not arrive in time; the connection is closed.',
+  },
   Conflict: { status: 409, doc: 'The request conflicts with the current state of a resource.' },
   PayloadTooLarge: { status: 413, doc: 'The request body is larger than the endpoint accepts.' },
   UnsupportedMediaType: { status: 415, doc: 'The Content-Type of the body is not accepted here.' },
   TooManyRequests: {
     status: 429,
     doc: 'Too many failed sign-ins or bad tokens from this address or for this account; Retry-After says when to try again.',
+  },
+  RequestHeaderFieldsTooLarge: {
+    status: 431,
+    doc: 'The request line and headers together exceed 16 KiB (for example a query string too long); the connection is closed.',
   },
   InternalServerError: { status: 500, doc: 'A bug: reported, logged with the request id.' },
   ServiceUnavailable: {

@@ -101,13 +101,37 @@ export async function indexBam(
         });
       }
       if (work.length - pos < 4 + size) break;
+      // The fixed fields say how long the variable ones are; they must fit the record, or the
+      // decoder reads past it (a RangeError; found by test/fuzz/parsers.fuzz.test.ts).
+      const lReadName = work[pos + 12]!;
+      const nCigar = view.getUint16(pos + 16, true);
+      const lSeq = view.getInt32(pos + 20, true);
+      if (lSeq < 0 || 32 + lReadName + 4 * nCigar + ((lSeq + 1) >> 1) + lSeq > size) {
+        throw new FormatError(
+          `a BAM record's fields run past its ${size} bytes: the file is corrupt`,
+          {
+            file,
+            offset: Math.floor(vOf(pos) / 65536),
+          },
+        );
+      }
       const vStart = vOf(pos);
       const vEnd = pos + 4 + size === work.length ? virtualOffset(end, 0) : vOf(pos + 4 + size);
       const record = new BamRecord({
         bytes: { byteArray: work, start: pos, end: pos + 4 + size },
         fileOffset: vStart,
       });
-      addRecord(record, vStart, vEnd, header, index!, coverage!, file);
+      try {
+        addRecord(record, vStart, vEnd, header, index!, coverage!, file);
+      } catch (error) {
+        // Optional fields (a CG tag holding a long CIGAR) are decoded lazily and may still
+        // overrun a damaged record.
+        if (!(error instanceof RangeError)) throw error;
+        throw new FormatError(`a BAM record does not decode: ${error.message}`, {
+          file,
+          offset: Math.floor(vStart / 65536),
+        });
+      }
       if (firstRecord < 0) firstRecord = vStart;
       records++;
       pos += 4 + size;

@@ -1,9 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { deflateRawSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FormatError, inflateBgzfRange, parseCycleBci, parseLaneTileIndex } from './index.js';
+import {
+  FormatError,
+  bgzfBlock,
+  bgzfBlocks,
+  inflateBgzfBlock,
+  inflateBgzfRange,
+  parseCycleBci,
+  parseLaneTileIndex,
+} from './index.js';
 
 const fixture = new URL(
   '../../test/fixtures/picard-parserTests/bciParser/0001.bcl.bgzf.bci',
@@ -94,6 +102,44 @@ describe.skipIf(spawnSync('bgzip', ['--version']).status !== 0)('BGZF ranges', (
     corrupt.fill(0x55, 40, 80);
     expect(formatError(() => inflateBgzfRange(corrupt, 0, 10, 'f')).message).toMatch(
       /^f: BGZF data does not inflate/,
+    );
+  });
+});
+
+describe('BGZF blocks: damaged headers are FormatErrors (found by the parser fuzzer)', () => {
+  const block = bgzfBlock(new TextEncoder().encode('##fileformat=VCFv4.2\n'));
+  const drain = async (bytes: Uint8Array) => {
+    for await (const b of bgzfBlocks(
+      (async function* () {
+        yield bytes;
+      })(),
+      'f',
+    ))
+      void b;
+  };
+
+  it('a block cut before its XLEN field', () => {
+    expect(formatError(() => inflateBgzfBlock(block.subarray(0, 11), 'f')).message).toBe(
+      'f: truncated BGZF block (byte 0)',
+    );
+  });
+
+  it('a BSIZE smaller than the header and trailer (read past the buffer: a RangeError before)', async () => {
+    const small = Buffer.from(block);
+    small.writeUInt16LE(0, 16);
+    expect(formatError(() => inflateBgzfBlock(small, 'f')).message).toMatch(
+      /^f: BGZF block size 1 is smaller than its header and trailer \(byte 0\)$/,
+    );
+    await expect(drain(small)).rejects.toThrow(FormatError);
+  });
+
+  it('a block that inflates past 64 KiB is refused without inflating it all', () => {
+    const payload = deflateRawSync(Buffer.alloc(1 << 20));
+    const header = Buffer.from([31, 139, 8, 4, 0, 0, 0, 0, 0, 255, 6, 0, 66, 67, 2, 0, 0, 0]);
+    const big = Buffer.concat([header, payload, Buffer.alloc(8)]);
+    big.writeUInt16LE(big.length - 1, 16);
+    expect(formatError(() => inflateBgzfBlock(big, 'f')).message).toMatch(
+      /^f: BGZF block does not inflate/,
     );
   });
 });

@@ -174,17 +174,28 @@ function decodeBlock(
   ) {
     throw new FormatError('not a BGZF block (bad gzip header)', { file, offset: fileOffset });
   }
+  if (buffer.length - at < 12) return undefined;
   const xlen = buffer.readUInt16LE(at + 10);
   if (buffer.length - at < 12 + xlen) return undefined;
   const size = bgzfBlockSize(buffer, at);
   if (size === undefined) {
     throw new FormatError('gzip member without a BGZF BC field', { file, offset: fileOffset });
   }
+  // A BSIZE too small for its own header and trailer made the reads below run out of the
+  // buffer (a RangeError, not a FormatError; found by test/fuzz/parsers.fuzz.test.ts).
+  if (size < 12 + xlen + 8) {
+    throw new FormatError(`BGZF block size ${size} is smaller than its header and trailer`, {
+      file,
+      offset: fileOffset,
+    });
+  }
   if (buffer.length - at < size) return undefined;
   const cdata = buffer.subarray(at + 12 + xlen, at + size - 8);
   let data: Buffer;
   try {
-    data = inflateRawSync(cdata);
+    // A valid block inflates to at most 64 KiB; the cap keeps a crafted one from inflating to
+    // megabytes before the size check below refuses it.
+    data = inflateRawSync(cdata, { maxOutputLength: BGZF_MAX_BLOCK });
   } catch (error) {
     throw new FormatError(`BGZF block does not inflate: ${(error as Error).message}`, {
       file,

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   CALL_BASE,
   CALL_QUAL,
   FormatError,
+  bgzfCompress,
   decodeCbclTile,
   formatReadName,
+  indexBam,
   parseBcl,
   parseCbclHeader,
   parseClocs,
@@ -209,5 +211,41 @@ describe('FASTQ', () => {
     expect(name).toBe('A00111:296:AHJCWWDSXX:1:1101:1850:1000 1:N:0:CTGTATGC+AGCCGTAA');
     expect(parseFastq(`@${name}\nACGT\n+\n#AAA\n`)).toEqual([{ name, seq: 'ACGT', qual: '#AAA' }]);
     expect(() => parseFastq('@a\nAC\n+\n#\n')).toThrow(FormatError);
+  });
+});
+
+describe('BAM indexing of damaged records (found by the parser fuzzer)', () => {
+  const bam = new Uint8Array(
+    gunzipSync(readFileSync(new URL('../../test/fixtures/genomics/paired.bam', import.meta.url))),
+  );
+  const view = new DataView(bam.buffer, bam.byteOffset, bam.byteLength);
+  // The first record: after the magic, the header text and the references.
+  let first = 12 + view.getInt32(4, true);
+  for (let i = view.getInt32(8 + view.getInt32(4, true), true); i > 0; i--)
+    first += 8 + view.getInt32(first, true);
+  const index = (bytes: Uint8Array) =>
+    indexBam(
+      (async function* () {
+        yield bgzfCompress(bytes);
+      })(),
+      () => undefined,
+      'damaged.bam',
+    );
+
+  it('the fixture indexes as it is', async () => {
+    expect((await index(bam)).records).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['a CIGAR count past the record', 16, 2, 0xffff],
+    ['a sequence length past the record', 20, 4, 0x7fffffff],
+    ['a negative sequence length', 20, 4, -5],
+  ])('%s is a FormatError, not a RangeError', async (_name, at, width, value) => {
+    const damaged = bam.slice();
+    const v = new DataView(damaged.buffer);
+    if (width === 2) v.setUint16(first + at, value, true);
+    else v.setInt32(first + at, value, true);
+    await expect(index(damaged)).rejects.toThrow(FormatError);
+    await expect(index(damaged)).rejects.toThrow(/fields run past its \d+ bytes/);
   });
 });

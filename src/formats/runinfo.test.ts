@@ -95,6 +95,12 @@ describe('parseRunInfo', () => {
       /^RunInfo.xml: is not well-formed XML: [^\n]*\(line \d+\)$/,
     );
     expect(() => parseRunInfo('<foo/>')).toThrow(/no <RunInfo>/);
+    // The validator passes an unclosed processing instruction after the root; the parser then
+    // threw a plain Error (a 500 on run import). Found by the parser fuzzer.
+    expect(() => parseRunInfo('<?xml version="1.0"?><RunInfo/><?x')).toThrow(FormatError);
+    expect(() => parseRunInfo('<?xml version="1.0"?><RunInfo/><?x')).toThrow(
+      /^RunInfo.xml: is not well-formed XML: Pi Tag is not closed/,
+    );
   });
 
   it('an empty tile list is no tiles (bcl2fastr bad_RunInfo_no_tiles)', () => {

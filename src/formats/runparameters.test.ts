@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { FormatError } from './format-error.js';
 import { parseRunParameters } from './runparameters.js';
 
 const F = 'test/fixtures/runs/';
@@ -64,5 +65,6 @@ describe('parseRunParameters', () => {
   it('refuses a file that is not RunParameters', () => {
     expect(() => parseRunParameters('<RunInfo/>')).toThrow(/no <RunParameters>/);
     expect(() => parseRunParameters('<RunParameters>\n<a>')).toThrow(/not well-formed XML.*line/);
+    expect(() => parseRunParameters('<RunParameters/><?x')).toThrow(FormatError);
   });
 });

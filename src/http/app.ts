@@ -12,7 +12,7 @@ import { badRequest } from '../domain/index.js';
 import type { Services } from '../services/index.js';
 import { installAuth } from './plugins/auth.js';
 import { caseInsensitiveParams } from './plugins/case-insensitive.js';
-import { frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
+import { clientErrors, frameworkErrors, installErrorHandling } from './plugins/error-envelope.js';
 import { appResultRoutes } from './routes/appresults.routes.js';
 import { applicationRoutes } from './routes/applications.routes.js';
 import { appSessionRoutes, appSessionV2Routes } from './routes/appsessions.routes.js';
@@ -31,6 +31,7 @@ import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './web/web.routes.js';
 import { installOps, requestId, type OpsOptions } from './plugins/ops.js';
 import { redactUrl } from './plugins/redact.js';
+import { installSecurityHeaders } from './plugins/security-headers.js';
 import { ErrorEnvelope } from './schemas/common.schema.js';
 
 declare module 'fastify' {
@@ -140,6 +141,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler: clientErrors,
     genReqId: requestId,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -153,6 +155,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   validators(app);
   installOps(app, options.ops ?? {});
+  installSecurityHeaders(app);
   installErrorHandling(app);
   await app.register(formbody);
   bodyParsers(app);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AppError,
@@ -69,10 +70,40 @@ function validationMessage(error: FastifyError): string {
   return `Invalid ${where} ${field}: ${first.message ?? 'malformed'}`;
 }
 
+/** htsget 1.3 error names by HTTP status ("Errors" table). */
+const HTSGET_ERROR: Record<number, string> = {
+  400: 'InvalidInput',
+  401: 'InvalidAuthentication',
+  403: 'PermissionDenied',
+  404: 'NotFound',
+};
+
+/**
+ * An error in the shape of the API the path belongs to: htsget (htsget 1.3 "Errors") and DRS
+ * (DRS 1.4 `Error`) clients read their own shapes; everything else reads the BaseSpace envelope.
+ * Used where no route's own handler runs: unknown paths, malformed URLs, unparsable bodies.
+ */
+function errorBodyFor(
+  path: string,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): { type: string; body: unknown } {
+  if (/^\/htsget\//i.test(path))
+    return {
+      type: 'application/vnd.ga4gh.htsget.v1.3.0+json; charset=utf-8',
+      body: { htsget: { error: HTSGET_ERROR[status] ?? 'InvalidInput', message } },
+    };
+  if (/^\/ga4gh\/drs\//i.test(path))
+    return { type: 'application/json; charset=utf-8', body: { msg: message, status_code: status } };
+  return { type: 'application/json; charset=utf-8', body: errorEnvelope(code, message) };
+}
+
 /**
  * Errors the router raises before any hook runs, for a path segment that is not valid
  * %-encoding or is longer than the router allows. Fastify would answer them in its own JSON,
- * which no SDK can read. Such a segment names nothing, like a malformed id (spec 1.7): a 404.
+ * which no SDK can read. Such a segment names nothing, like a malformed id (spec 1.7): a 404,
+ * in the error shape of the API the path belongs to.
  */
 export function frameworkErrors(
   error: FastifyError,
@@ -81,9 +112,9 @@ export function frameworkErrors(
 ): void {
   if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const path = truncateForMessage(request.url.split('?')[0] ?? '', 100);
-    reply
-      .status(404)
-      .send(errorEnvelope('NotFound', `No such resource: ${request.method} ${path}`));
+    const message = `No such resource: ${request.method} ${path}`;
+    const { type, body } = errorBodyFor(path, 404, 'NotFound', message);
+    reply.status(404).type(type).send(body);
     return;
   }
   request.log.error({ err: error }, 'router error');
@@ -95,6 +126,36 @@ export function frameworkErrors(
         `Internal error; quote request id ${request.id} when reporting it`,
       ),
     );
+}
+
+/**
+ * Node's HTTP parser refuses some requests before Fastify sees them: malformed framing (a bad
+ * chunk, Content-Length with Transfer-Encoding, control characters in a header) is a 400, headers
+ * over Node's 16 KiB limit a 431, a request that stalls a 408. Fastify's default answer is its
+ * own JSON; this one is the BaseSpace envelope, so every 4xx a client can get has one shape.
+ * The connection is closed after it: the parser's state is unknown.
+ */
+export function clientErrors(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, reason, message]: [number, ErrorCode, string, string] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'RequestTimeout', 'Request Timeout', 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            431,
+            'RequestHeaderFieldsTooLarge',
+            'Request Header Fields Too Large',
+            'The request line and headers exceed 16 KiB: send long values in a JSON body',
+          ]
+        : [400, 'BadRequest', 'Bad Request', 'Malformed HTTP request'];
+  const body = JSON.stringify(errorEnvelope(code, message));
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  socket.destroy();
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -116,7 +177,11 @@ export function installErrorHandling(app: FastifyInstance): void {
           fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.name === 'SyntaxError'
             ? `Malformed JSON body: ${fe.message}`
             : fe.message;
-        return reply.status(status in BY_STATUS ? status : 400).send(errorEnvelope(code, message));
+        const sent = status in BY_STATUS ? status : 400;
+        // Only requests no route matched reach here with an htsget or DRS path (those plugins
+        // have their own handlers): e.g. a body refused on an unknown htsget path.
+        const { type, body } = errorBodyFor(request.url.split('?')[0] ?? '', sent, code, message);
+        return reply.status(sent).type(type).send(body);
       }
       const failure = dependencyFailure(error);
       if (failure === 'unavailable') {
@@ -155,14 +220,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   );
 
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .status(404)
-      .send(
-        errorEnvelope(
-          'NotFound',
-          `No such endpoint: ${request.method} ${request.url.split('?')[0]}`,
-        ),
-      );
+    const path = request.url.split('?')[0] ?? '';
+    const message = `No such endpoint: ${request.method} ${path}`;
+    const { type, body } = errorBodyFor(path, 404, 'NotFound', message);
+    reply.status(404).type(type).send(body);
   });
 }
 

@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { API_CLIENT_APPLICATION, OAuthError, RateLimitedError, href } from '../../domain/index.js';
+import {
+  API_CLIENT_APPLICATION,
+  AppError,
+  OAuthError,
+  RateLimitedError,
+  href,
+} from '../../domain/index.js';
 import { presentedToken } from '../plugins/auth.js';
 import { user as presentUser } from '../presenters/resources.presenter.js';
 import { DateTime, Envelope, Href, Id, errorResponses } from '../schemas/common.schema.js';
@@ -117,6 +123,11 @@ export const oauthEndpointRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
           ResponseStatus: { ErrorCode: error.code, Message: error.message },
           Notifications: [{ Type: 'error', Item: error.message }],
         });
+    }
+    // The body parsers' own refusals (a JSON body that is not UTF-8) are AppErrors; they were
+    // answered as 500s here until the fuzzer sent one (test/http/framing.test.ts).
+    if (error instanceof AppError && error.httpStatus < 500) {
+      return reply.status(400).send({ error: 'invalid_request', error_description: error.message });
     }
     const fe = error as FastifyError;
     const status = fe.statusCode ?? 500;
