@@ -49,7 +49,7 @@ export class FastqBuilder {
 
   /**
    * Appends one record: `@name`, the bases, `+`, the qualities (Phred+33 ASCII bytes); the first
-   * `length` of `seq` and `qual` when given (no subarray per record in hot loops).
+   * `length` of `seq` and `qual` when given.
    */
   append(name: string, seq: Uint8Array, qual: Uint8Array, length = seq.length): void {
     this.reserve(name.length * 3 + 2 * length + 6);
@@ -58,12 +58,13 @@ export class FastqBuilder {
     b[at++] = 64;
     at += b.write(name, at, 'utf8');
     b[at++] = 10;
-    for (let k = 0; k < length; k++) b[at + k] = seq[k]!;
+    // set() is a memcpy; a subarray only when the record is shorter than the arrays given.
+    b.set(length === seq.length ? seq : seq.subarray(0, length), at);
     at += length;
     b[at++] = 10;
     b[at++] = 43;
     b[at++] = 10;
-    for (let k = 0; k < length; k++) b[at + k] = qual[k]!;
+    b.set(length === qual.length ? qual : qual.subarray(0, length), at);
     at += length;
     b[at++] = 10;
     this.length = at;

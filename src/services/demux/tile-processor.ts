@@ -227,8 +227,18 @@ export function processTile(
       // One output chunk big enough for the member (FASTQ at level 1 compresses ~2x), so zlib
       // does not collect 16 KiB chunks and copy them into one buffer afterwards.
       const chunkSize = Math.max(64 * 1024, Math.ceil(b.length / 65_536) * 65_536);
-      // memLevel 9 (zlib's largest hash table): ~10% faster at level 1 on FASTQ, same size.
-      list.push(gzipSync(b.bytes(), { level: settings.compressionLevel, memLevel: 9, chunkSize }));
+      // memLevel 9 (zlib's largest hash table) and an 8 KiB window: at level 1 on the bench's
+      // FASTQ, 25% faster than zlib's defaults and 1% smaller (a FASTQ's repeats, read-name
+      // prefixes and quality runs, are within the last few records; still under GNU gzip -1's
+      // size). Whole demux bench: 13.0 s against 14.5 s (medians of 3), output 494 against 500 MB.
+      list.push(
+        gzipSync(b.bytes(), {
+          level: settings.compressionLevel,
+          memLevel: 9,
+          windowBits: 13,
+          chunkSize,
+        }),
+      );
       members.set(name, list);
       b.reset();
     }
