@@ -17,23 +17,38 @@ export type CycleCalls = Uint8Array;
  */
 export function parseBcl(bytes: Uint8Array, file?: string, expectedClusters?: number): CycleCalls {
   const raw = isGzip(bytes) ? gunzip(bytes, file, 'compressed BCL') : bytes;
-  if (raw.length < 4) {
+  checkedBclCount(raw, raw.length, file, expectedClusters);
+  return raw.subarray(4);
+}
+
+/**
+ * The cluster count of a plain BCL from its first bytes (`head`, at least 4 when the file has
+ * them), checked against the file's `size` and, when given, the tile's filter count. Shared by
+ * {@link parseBcl} and readers that take a BCL by byte ranges, so both fail the same way.
+ */
+export function checkedBclCount(
+  head: Uint8Array,
+  size: number,
+  file?: string,
+  expectedClusters?: number,
+): number {
+  if (size < 4) {
     throw new FormatError(
-      `truncated: a BCL needs a 4-byte cluster count, the file has ${raw.length} bytes`,
+      `truncated: a BCL needs a 4-byte cluster count, the file has ${size} bytes`,
       {
         file,
         offset: 0,
       },
     );
   }
-  const count = new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, true);
-  const held = raw.length - 4;
+  const count = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
+  const held = size - 4;
   if (held < count) {
     throw new FormatError(
       `truncated: the header says ${count} clusters but the file holds ${held}`,
       {
         file,
-        offset: raw.length,
+        offset: size,
       },
     );
   }
@@ -52,7 +67,7 @@ export function parseBcl(bytes: Uint8Array, file?: string, expectedClusters?: nu
       },
     );
   }
-  return raw.subarray(4);
+  return count;
 }
 
 /** ASCII of the base for each call byte (`N` for 0). */

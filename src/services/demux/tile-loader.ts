@@ -3,6 +3,8 @@ import {
   CBCL_PREAMBLE_SIZE,
   FormatError,
   cbclHeaderSize,
+  checkedBclCount,
+  isGzip,
   cycleBciSize,
   parseCbclHeader,
   parseCycleBci,
@@ -219,33 +221,12 @@ export class TileLoader {
           file: path,
         });
       const head = await this.reader.read(path, { start: 0, end: Math.min(size, 4) - 1 }, signal);
-      if (head.length < 4)
-        throw new FormatError(
-          `truncated: a BCL needs a 4-byte cluster count, the file has ${head.length} bytes`,
-          { file: path, offset: 0 },
-        );
-      if (head[0] === 0x1f && head[1] === 0x8b)
+      if (size >= 4 && isGzip(head))
         throw new FormatError(
           `is gzip-compressed while the lane's other BCL files are not (cycle 1's .bcl is plain)`,
           { file: path, offset: 0 },
         );
-      const count = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true);
-      const held = size - 4;
-      if (held < count)
-        throw new FormatError(
-          `truncated: the header says ${count} clusters but the file holds ${held}`,
-          { file: path, offset: size },
-        );
-      if (held > count)
-        throw new FormatError(
-          `${held - count} bytes past the ${count} clusters the header announces`,
-          { file: path, offset: 4 + count },
-        );
-      if (count !== clusters)
-        throw new FormatError(
-          `holds ${count} clusters but the tile's filter file has ${clusters}`,
-          { file: path, offset: 0 },
-        );
+      checkedBclCount(head, size, path, clusters);
     }
     const start = 4 + range.first;
     const span = { start, end: start + range.count - 1 };

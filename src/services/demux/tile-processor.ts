@@ -100,10 +100,6 @@ function planAndBuilders(input: DemuxPlanInput) {
   return cached;
 }
 
-export function planFor(input: DemuxPlanInput): DemuxPlan {
-  return planAndBuilders(input).plan;
-}
-
 /**
  * Demultiplexes one tile: parses its files, matches each cluster's index to a sample, and writes
  * the FASTQ records of every output file as one gzip member. Pure CPU work over bytes, so it runs
