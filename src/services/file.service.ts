@@ -343,19 +343,17 @@ export class FileService {
         await tx.search.reindex('file', completed.id); // search index (issue 5)
         return completed;
       });
-      if (!done) {
-        // Another assembly of the same parts finished first: its file is ours too.
-        const now = await this.repos.files.findById(file.id);
-        if (now?.uploadStatus === 'complete') return now;
-        throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
-      }
+      // Not ours to commit: the catch below answers with the file when another assembly of
+      // the same parts completed it first.
+      if (!done) throw new AppError('Conflict', `File ${file.id} changed while it was assembled`);
       faultPoint('complete.committed');
       await this.blobs.delete(parts.map((p) => p.storageKey)).catch(() => undefined);
       this.events.onFileCompleted?.(done);
       return done;
     } catch (error) {
       clearInterval(heartbeat);
-      // An assembly alongside that won removes the parts this one was reading: not a failure.
+      // An assembly alongside that won (its commit, or its removal of the parts this one was
+      // reading) is not a failure: its file is ours too.
       const now = await this.repos.files.findById(file.id).catch(() => undefined);
       if (now?.uploadStatus === 'complete') return now;
       await this.repos.files
