@@ -8,7 +8,7 @@ import {
 import { join } from 'node:path';
 import { EmbeddedJobQueue } from '../adapters/queue/embedded.queue.js';
 import { LocalStaging } from '../adapters/run-folder/index.js';
-import { LocalAppSandbox } from '../adapters/runner/index.js';
+import { bwrapWorks, LocalAppSandbox, type AppIsolation } from '../adapters/runner/index.js';
 import type { Config } from '../config/index.js';
 import { appRunJob, demuxJob, genomeIndexJob, indexFileJob } from '../jobs/index.js';
 import { isoNow } from '../domain/index.js';
@@ -108,9 +108,14 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
       storage: (signal) => blobs.check(signal),
       queue: () => queue.check(),
     },
-    startWorkers: (onError, onStart) => {
+    startWorkers: async (onError, onStart) => {
       if (onError) onJobError = onError;
-      const sandbox = new LocalAppSandbox(join(config.dataDir, 'staging', 'apps'));
+      const sandbox = new LocalAppSandbox(
+        join(config.dataDir, 'staging', 'apps'),
+        await appIsolation(config.apps.isolation, (message) => {
+          if (config.logLevel !== 'silent') console.error(message);
+        }),
+      );
       const handlers: Record<string, JobHandler> = {
         [DEMUX_JOB]: demuxJob({
           repos,
@@ -144,6 +149,26 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
       await db.close();
     },
   };
+}
+
+/**
+ * The isolation app runs get (docs/apps.md): `bwrap` must work when asked for; `auto` takes it
+ * when it works and says so when it falls back to process isolation.
+ */
+async function appIsolation(
+  wanted: Config['apps']['isolation'],
+  warn: (message: string) => void,
+): Promise<AppIsolation> {
+  if (wanted === 'process') return 'process';
+  if (await bwrapWorks()) return 'bwrap';
+  if (wanted === 'bwrap')
+    throw new Error(
+      'SEQHUB_APP_ISOLATION=bwrap, but bubblewrap does not work here: install it (apt-get install bubblewrap) and allow user namespaces, or set SEQHUB_APP_ISOLATION=process',
+    );
+  warn(
+    'seqhub: apps run without a sandbox (bubblewrap is missing or cannot create namespaces here): they can read what the hub user can read. Install bubblewrap, or set SEQHUB_APP_ISOLATION=process to silence this.',
+  );
+  return 'process';
 }
 
 /** The configured job queue (issue 10): pg-boss on PostgreSQL, or the embedded `jobs` table. */

@@ -35,6 +35,15 @@ describe('config', () => {
       loadConfig({ env: { SEQHUB_JOB_LEASE_SECONDS: '5', SEQHUB_WORKERS: '0' }, cwd: '/' }).queue,
     ).toEqual({ kind: 'embedded', leaseSeconds: 5, workers: false, concurrency: 1 });
   });
+  it('app isolation: auto by default, bwrap or process when asked', () => {
+    expect(loadConfig({ env: {}, cwd: '/' }).apps.isolation).toBe('auto');
+    expect(loadConfig({ env: { SEQHUB_APP_ISOLATION: ' BWRAP ' }, cwd: '/' }).apps.isolation).toBe(
+      'bwrap',
+    );
+    expect(loadConfig({ env: { SEQHUB_APP_ISOLATION: 'process' }, cwd: '/' }).apps.isolation).toBe(
+      'process',
+    );
+  });
   it('jobs: pg-boss by default on PostgreSQL, SEQHUB_QUEUE overrides; flags win', () => {
     const pg = { DATABASE_URL: 'postgres://u:p@db/hub' };
     expect(loadConfig({ env: pg, cwd: '/' }).queue.kind).toBe('pgboss');
@@ -59,6 +68,10 @@ describe('config', () => {
     [{ SEQHUB_QUEUE: 'redis' }, /invalid SEQHUB_QUEUE/],
     [{ SEQHUB_QUEUE: 'pgboss' }, /needs a PostgreSQL/],
     [{ SEQHUB_JOB_CONCURRENCY: '0' }, /SEQHUB_JOB_CONCURRENCY/],
+    [
+      { SEQHUB_APP_ISOLATION: 'docker' },
+      /invalid SEQHUB_APP_ISOLATION 'docker': auto, bwrap or process/,
+    ],
   ])('%j is refused', (env, message) => {
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(ConfigError);
     expect(() => loadConfig({ env, cwd: '/' })).toThrow(message);

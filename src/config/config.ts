@@ -74,6 +74,13 @@ export interface Config {
     /** Jobs one process runs at once (SEQHUB_JOB_CONCURRENCY, `worker --concurrency`); default 1. */
     concurrency: number;
   };
+  /**
+   * How app runs are walled off from the hub (SEQHUB_APP_ISOLATION, docs/apps.md): `bwrap`
+   * (required: workers refuse to start without a working bubblewrap), `process` (own process
+   * group and environment only), or `auto` (the default: bwrap when it works here, else process,
+   * with a warning).
+   */
+  apps: { isolation: 'auto' | 'bwrap' | 'process' };
 }
 
 export class ConfigError extends Error {
@@ -212,7 +219,15 @@ export function loadConfig({ env, flags = {}, cwd }: ConfigInput): Config {
         1,
       ),
     },
+    apps: { isolation: appIsolation(env) },
   };
+}
+
+function appIsolation(env: ConfigInput['env']): Config['apps']['isolation'] {
+  const text = env.SEQHUB_APP_ISOLATION?.trim().toLowerCase() || 'auto';
+  if (text !== 'auto' && text !== 'bwrap' && text !== 'process')
+    throw new ConfigError(`invalid SEQHUB_APP_ISOLATION '${text}': auto, bwrap or process`);
+  return text;
 }
 
 /**

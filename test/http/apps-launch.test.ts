@@ -118,7 +118,8 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     ).length;
 
   beforeAll(async () => {
-    hub = await startTestHub(backend);
+    // bwrap required: a sandbox that stopped working must fail here, not fall back quietly.
+    hub = await startTestHub(backend, { env: { SEQHUB_APP_ISOLATION: 'bwrap' } });
     ({ token } = await hub.newUser());
     projectId = (await call('POST', 'projects', { Name: 'launch checks' })).body.Response.Id;
     sampleId = (
@@ -390,6 +391,68 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     ).body.Response.Items.map((r: any) => r.Id);
     const files = await listAll(hub.url, token, `appresults/${resultId}/files`);
     expect(files.map((f: any) => f.Name)).toEqual(['mode.txt']);
+  }, 90_000);
+
+  it('the app sees nothing of the hub: no data dir, database, settings, processes or network', async () => {
+    // Paths this hub really has, and its listening port: the app is told them and must not
+    // reach any (bubblewrap: its own folder at /work, read-only /usr, no network namespace).
+    const port = new URL(hub.url).port;
+    const secrets = [
+      hub.dataDir,
+      join(hub.dataDir, 'seqhub.db'),
+      join(hub.dataDir, 'blobs'),
+      process.cwd(),
+      '/root',
+      '/etc/passwd',
+      '/var/run/postgresql',
+    ];
+    registerApplication(
+      testApp(
+        '9005',
+        'test-snoop',
+        [
+          'out=outputs/"$(cut -f1 inputs/samples.tsv | head -1)"',
+          'mkdir -p "$out"',
+          '{',
+          '  echo "pwd=$(pwd)"',
+          ...secrets.map(
+            (p) => `  if [ -e '${p}' ]; then echo "sees ${p}"; else echo "hidden ${p}"; fi`,
+          ),
+          `  if (exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null; then echo "hub reachable"; else echo "hub unreachable"; fi`,
+          '  echo "processes=$(ls -d /proc/[0-9]* | wc -l)"',
+          '  echo "inputs=$(ls inputs | sort | tr "\n" " ")"',
+          '  samtools --version | head -1',
+          '  echo hi | awk \'{print "awk " $1}\'',
+          '} > "$out/probe.txt"',
+          '',
+        ].join('\n'),
+      ),
+    );
+    const started = await launch('test-snoop', props());
+    expect(started.status).toBe(200);
+    const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 60_000);
+    expect(session.Status, session.StatusSummary).toBe('Complete');
+    const [resultId] = (
+      await call('GET', `appsessions/${session.Id}/appresults`)
+    ).body.Response.Items.map((r: any) => r.Id);
+    const [file] = await listAll(hub.url, token, `appresults/${resultId}/files`);
+    const probe = await (
+      await fetch(`${hub.url}/v1pre3/files/${file.Id}/content`, {
+        headers: { 'x-access-token': token },
+      })
+    ).text();
+    const lines = probe.trim().split('\n');
+    expect(lines[0]).toBe('pwd=/work');
+    for (const p of secrets) expect(lines).toContain(`hidden ${p}`);
+    expect(lines).toContain('hub unreachable');
+    // Its own PID namespace: the sandbox's init, bash and ls, not the machine's processes.
+    const processes = Number(lines.find((l) => l.startsWith('processes='))!.split('=')[1]);
+    expect(processes).toBeGreaterThan(0);
+    expect(processes).toBeLessThan(8);
+    expect(lines).toContain(`inputs=${sampleId} samples.tsv `);
+    // The tools still work: Debian's samtools from /usr, awk through /etc/alternatives.
+    expect(lines.some((l) => /^samtools \d/.test(l))).toBe(true);
+    expect(lines).toContain('awk hi');
   }, 90_000);
 });
 

@@ -94,7 +94,7 @@ describe.each(cases())('apps on %s', (backend, storage) => {
 
   beforeAll(async () => {
     hand = runByHand(work);
-    hub = await startTestHub(backend, { storage });
+    hub = await startTestHub(backend, { storage, env: { SEQHUB_APP_ISOLATION: 'bwrap' } });
     ({ token } = await hub.newUser());
     // What `seqhub admin genome add --fasta chr20.fa ...` does (its CLI test is in test/e2e).
     const genome = await hub.server.hub.services.genomes.addWithSequence(

@@ -1,1 +1,1 @@
-export { LocalAppSandbox } from './local.sandbox.js';
+export { bwrapWorks, LocalAppSandbox, type AppIsolation } from './local.sandbox.js';
