@@ -1,4 +1,4 @@
-import { API_CLIENT_APPLICATION, type AppManifest } from '../domain/index.js';
+import { API_CLIENT_APPLICATION, registerApplicationRef, type AppManifest } from '../domain/index.js';
 import { bclConvertManifest } from './bcl-convert/manifest.js';
 import { fastqQcManifest } from './fastq-qc/manifest.js';
 import { resequencingManifest } from './resequencing/manifest.js';
@@ -38,6 +38,7 @@ export function registerApplication(manifest: AppManifest): void {
   if (applications.some((a) => a.id === manifest.id || a.slug === manifest.slug))
     throw new Error(`application ${manifest.id} (${manifest.slug}) is already registered`);
   applications.push(manifest);
+  registerApplicationRef(manifest);
 }
 
 /** An application by numeric id or slug (case-insensitive), or undefined. */

@@ -15,12 +15,17 @@ export const FASTQ_QC_APPLICATION: ApplicationRef = { id: '3', name: 'FASTQ QC' 
 /** Built-in apps (issue 12, src/apps): alignment, duplicate marking and variant calling. */
 export const RESEQUENCING_APPLICATION: ApplicationRef = { id: '4', name: 'Resequencing' };
 
-const KNOWN = [
+const KNOWN: ApplicationRef[] = [
   API_CLIENT_APPLICATION,
   DEMUX_APPLICATION,
   FASTQ_QC_APPLICATION,
   RESEQUENCING_APPLICATION,
 ];
+
+/** Names an application registered at run time (src/apps registerApplication) in its sessions. */
+export function registerApplicationRef(ref: ApplicationRef): void {
+  if (!KNOWN.some((a) => a.id === ref.id)) KNOWN.push({ id: ref.id, name: ref.name });
+}
 
 export function applicationById(id: string): ApplicationRef {
   return KNOWN.find((a) => a.id === id) ?? { id, name: `Application ${id}` };

@@ -6,6 +6,7 @@ import { registerApplication } from '../../src/apps/index.js';
 import type { AppManifest } from '../../src/domain/index.js';
 import { backends, type Backend } from '../support/backends.js';
 import { BCL2FASTR_RUN } from '../support/demux.js';
+import { PythonSdkClient, sdkResponse } from '../support/basespace-client.js';
 import { api, importRun, listAll, waitForSession } from '../support/demux-http.js';
 import { FilesClient } from '../support/files-client.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
@@ -78,6 +79,9 @@ registerApplication(
     'env | sort\nmkdir -p outputs/"$(cut -f1 inputs/samples.tsv | head -1)"\necho "$OPT_MODE" > outputs/"$(cut -f1 inputs/samples.tsv | head -1)"/mode.txt\n',
   ),
 );
+
+/** Snoop apps registered so far (one per backend: each is told its own hub's paths and port). */
+let snoops = 0;
 
 /** Pids whose command line holds the marker. */
 function markedProcesses(): number[] {
@@ -393,6 +397,82 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     expect(files.map((f: any) => f.Name)).toEqual(['mode.txt']);
   }, 90_000);
 
+  it("the Python SDK's launchApp, getAppSessionById and getAppResultFromAppSessionId work", async () => {
+    const sdk = new PythonSdkClient(hub.url, token);
+    // What LaunchSpecification.populate_properties builds (lower-case `items`, hrefs prefixed
+    // with the API version, the sample attributes map[]) under LAUNCH_HEADER, and launchApp
+    // posts as given: POST applications/{appId}/appsessions.
+    const configJson = JSON.stringify({
+      StatusSummary: 'AutoLaunch',
+      AutoStart: true,
+      Name: 'SDK launch',
+      Properties: [
+        { Name: 'Input.project-id', Type: 'project', Content: `v1pre3/projects/${projectId}` },
+        { Name: 'Input.sample-id', Type: 'sample[]', items: [`v1pre3/samples/${sampleId}`] },
+        { Name: 'Input.mode', Type: 'string', Content: 'slow' },
+        {
+          Type: 'map[]',
+          Name: 'Input.sample-id.attributes',
+          items: [
+            [
+              { Key: 'FieldId', Values: ['sample-id'] },
+              { Key: 'ResourceType', Values: ['sample'] },
+              { Key: 'ResourceId', Values: [sampleId] },
+              { Key: 'ResourceHref', Values: [`v1pre3/samples/${sampleId}`] },
+              { Key: 'Input.lane', Values: ['1'] },
+            ],
+          ],
+        },
+      ],
+    });
+    // AppLaunchResponse: the SDK raises on an ErrorCode, parses the dates, reads Properties.
+    const launched = sdkResponse(await sdk.postText('applications/9004/appsessions', configJson));
+    expect(launched).toMatchObject({
+      Name: 'SDK launch',
+      Status: 'Running',
+      StatusSummary: 'AutoLaunch',
+      Href: `v1pre3/appsessions/${launched.Id}`,
+      Application: { Id: '9004' },
+    });
+    expect(Number.isNaN(Date.parse(launched.DateCreated))).toBe(false);
+    expect(Number.isNaN(Date.parse(launched.ModifiedOn))).toBe(false);
+    const launchProps = Object.fromEntries(launched.Properties.Items.map((p: any) => [p.Name, p]));
+    expect(launchProps['Input.mode']).toMatchObject({ Type: 'string', Content: 'slow' });
+    expect(launchProps['Input.sample-id'].Type).toBe('sample[]');
+
+    // getAppSessionById until the app is done; References are deserialized by Type.
+    const until = Date.now() + 60_000;
+    let session = await sdk.object(`appsessions/${launched.Id}`);
+    while (session.Status === 'Running') {
+      if (Date.now() > until) throw new Error(`still running: ${session.StatusSummary}`);
+      await new Promise((r) => setTimeout(r, 200));
+      session = await sdk.object(`appsessions/${launched.Id}`);
+    }
+    expect(session.Status, session.StatusSummary).toBe('Complete');
+    expect(session.Application).toMatchObject({ Id: '9004', Name: 'Test test-env' });
+    expect(Array.isArray(session.References)).toBe(true);
+    for (const ref of session.References) {
+      expect(typeof ref.Type).toBe('string');
+      expect(typeof ref.Content).toBe('object');
+    }
+
+    // getAppResultFromAppSessionId: the Output.AppResults items (the SDK picks the response
+    // model by their Type), exactly one; then getAppResultById and getAppResultFilesById.
+    const ars = await sdk.object(`appsessions/${launched.Id}/properties/Output.AppResults/items`);
+    expect(ars.Items).toHaveLength(1);
+    const appResult = ars.Items[0].Content;
+    expect(typeof appResult.Name).toBe('string');
+    const byId = await sdk.object(`appresults/${appResult.Id}`);
+    expect(byId).toMatchObject({ Id: appResult.Id, Status: 'Complete' });
+    expect(byId.AppSession.Id).toBe(launched.Id);
+    const files = await sdk.listAll(`appresults/${appResult.Id}/files`);
+    expect(files.map((f: any) => f.Name)).toEqual(['mode.txt']);
+    const content = await fetch(`${hub.url}/v1pre3/files/${files[0].Id}/content`, {
+      headers: { 'x-access-token': token },
+    });
+    expect(await content.text()).toBe('slow\n');
+  }, 90_000);
+
   it('the app sees nothing of the hub: no data dir, database, settings, processes or network', async () => {
     // Paths this hub really has, and its listening port: the app is told them and must not
     // reach any (bubblewrap: its own folder at /work, read-only /usr, no network namespace).
@@ -408,8 +488,8 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
     ];
     registerApplication(
       testApp(
-        '9005',
-        'test-snoop',
+        String(9005 + snoops),
+        `test-snoop-${snoops}`,
         [
           'out=outputs/"$(cut -f1 inputs/samples.tsv | head -1)"',
           'mkdir -p "$out"',
@@ -428,7 +508,7 @@ describe.each(backends())('app launch and runner on $kind', (backend: Backend) =
         ].join('\n'),
       ),
     );
-    const started = await launch('test-snoop', props());
+    const started = await launch(`test-snoop-${snoops++}`, props());
     expect(started.status).toBe(200);
     const { session } = await waitForSession(hub.url, token, started.body.Response.Id, 60_000);
     expect(session.Status, session.StatusSummary).toBe('Complete');

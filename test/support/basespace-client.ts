@@ -43,6 +43,19 @@ export class PythonSdkClient {
     return { status: res.status, body: await res.json(), headers: res.headers };
   }
 
+  /**
+   * A POST whose body is already JSON text, as `launchApp(appId, configJson)` sends the launch
+   * JSON it was given (AppLaunchHelpers builds it), with `Content-Type: application/json`.
+   */
+  async postText(path: string, text: string): Promise<Reply> {
+    const res = await fetch(`${this.base}/v1pre3/${path}`, {
+      method: 'POST',
+      headers: this.headers(),
+      body: text,
+    });
+    return { status: res.status, body: await res.json(), headers: res.headers };
+  }
+
   /** `getUserProjectByName`-style single object read, raising like the SDK on an error envelope. */
   async object(path: string): Promise<any> {
     const reply = await this.get(path);
