@@ -1,4 +1,8 @@
-import { API_CLIENT_APPLICATION, registerApplicationRef, type AppManifest } from '../domain/index.js';
+import {
+  API_CLIENT_APPLICATION,
+  registerApplicationRef,
+  type AppManifest,
+} from '../domain/index.js';
 import { bclConvertManifest } from './bcl-convert/manifest.js';
 import { fastqQcManifest } from './fastq-qc/manifest.js';
 import { resequencingManifest } from './resequencing/manifest.js';
