@@ -169,6 +169,8 @@ describe.skipIf(!POSTGRES || !S3)(
         // short on this shared 2-vCPU machine (load 25): a busy worker's heartbeat came late, and
         // 10 s too (a gap of 11 s seen: the job ran out of attempts on the live worker).
         SEQHUB_JOB_LEASE_SECONDS: '30',
+        // Workers must sandbox apps (docs/apps.md): they refuse to start if bubblewrap fails.
+        SEQHUB_APP_ISOLATION: 'bwrap',
       };
       // The first start creates the admin (and pg-boss's schema); the rest start together.
       const first = await startApi();
@@ -344,6 +346,46 @@ describe.skipIf(!POSTGRES || !S3)(
         `variantset/${file.Id}/variants/chr17?StartPos=41100000&EndPos=41300000&Limit=5`,
       );
       expect(variants.status, JSON.stringify(variants.body)).toBe(200);
+    }, 300_000);
+
+    it('an app runs on a scale-out worker, sandboxed: fastq-qc launched through the proxy ends Complete', async () => {
+      const post = async (path: string, body: unknown) =>
+        (await call('POST', path, body)).body.Response;
+      const project = await post('projects', { Name: 'apps on workers' });
+      const sample = await post(`projects/${project.Id}/samples`, { Name: 'Q1', SampleId: 'Q1' });
+      const files = new FilesClient(proxy.url, token);
+      for (const read of ['R1', 'R2']) {
+        const res = await files.upload(
+          'samples',
+          sample.Id,
+          `Q1_S1_L001_${read}_001.fastq.gz`,
+          '',
+          readFileSync(resolve('test/fixtures/apps', `reads_${read}.fastq.gz`)),
+          'application/gzip',
+        );
+        expect(res.status).toBe(200);
+      }
+      const launched = await call('POST', 'applications/fastq-qc/appsessions', {
+        Properties: [
+          { Name: 'Input.project-id', Type: 'project', Content: `v1pre3/projects/${project.Id}` },
+          { Name: 'Input.sample-id', Type: 'sample[]', Items: [`v1pre3/samples/${sample.Id}`] },
+        ],
+      });
+      expect(launched.status, JSON.stringify(launched.body)).toBe(200);
+      const { session } = await waitForSession(
+        proxy.url,
+        token,
+        launched.body.Response.Id,
+        240_000,
+      );
+      expect(session.Status, session.StatusSummary).toBe('Complete');
+      // Run by a `seqhub worker` process (the API processes run no jobs), in its sandbox.
+      expect(workers.some((w) => w.out().includes('job app-run '))).toBe(true);
+      const [result] = await listAll(proxy.url, token, `appsessions/${session.Id}/appresults`);
+      const names = (await listAll(proxy.url, token, `appresults/${result.Id}/files`)).map(
+        (f: any) => f.Name,
+      );
+      expect(names).toEqual(['Q1.fastp.html', 'Q1.fastp.json']);
     }, 300_000);
 
     it('signed URLs, CSRF tokens and web sessions made by one API process are valid in the other', async () => {
