@@ -127,19 +127,20 @@ export function hbarChart(
   bars: { label: string; value: number; muted?: boolean }[],
   unit: string,
 ): SVGSVGElement {
+  const WIDE = 600;
   const ROW = 18;
-  const LABEL = 130;
+  const LABEL = 190;
   const height = PAD.t + bars.length * ROW + 34;
   const xMax = niceMax(Math.max(0, ...bars.map((b) => b.value)));
   const root = svg('svg', {
-    viewBox: `0 0 ${W} ${height}`,
+    viewBox: `0 0 ${WIDE} ${height}`,
     role: 'img',
     'aria-label': title,
     class: 'chart',
     width: '100%',
   }) as SVGSVGElement;
   root.append(svg('title', {}, title), svg('desc', {}, desc));
-  const plotW = W - LABEL - PAD.r - 40;
+  const plotW = WIDE - LABEL - PAD.r - 40;
   const x = (v: number) => LABEL + (v / xMax) * plotW;
   const bottom = PAD.t + bars.length * ROW;
   for (let i = 0; i <= 4; i++) {
@@ -152,7 +153,7 @@ export function hbarChart(
   root.append(svg('text', { x: LABEL + plotW / 2, y: bottom + 28, 'text-anchor': 'middle' }, unit));
   bars.forEach((b, i) => {
     const y0 = PAD.t + i * ROW;
-    const label = b.label.length > 20 ? `${b.label.slice(0, 19)}…` : b.label;
+    const label = b.label.length > 32 ? `${b.label.slice(0, 31)}…` : b.label;
     root.append(
       svg('text', { x: LABEL - 4, y: y0 + ROW * 0.65, 'text-anchor': 'end' }, label),
       svg('rect', {
