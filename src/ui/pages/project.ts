@@ -122,12 +122,13 @@ export async function projectPage(
 }
 
 const TAB_RENDER: Record<Tab, (p: Resource, ctx: TabContext) => Promise<Node>> = {
-  async samples(p, { client, signal }) {
+  async samples(p, { client, signal, link: viaLink }) {
     const page = await client.listSamplesRaw(p.Id, { limit: 1000, signal });
     return table(
       ['Name', 'Sample ID', 'Status', 'Size', 'Created'],
       page.items.map((s) => [
-        link(`/app/samples/${s.Id}`, String(s.Name)),
+        // The sample and app result pages do not read through a link (docs/ui.md): no dead links.
+        viaLink ? String(s.Name) : link(`/app/samples/${s.Id}`, String(s.Name)),
         String(s.SampleId ?? ''),
         badge(s.Status),
         bytes(s.TotalSize),
@@ -167,7 +168,7 @@ const TAB_RENDER: Record<Tab, (p: Resource, ctx: TabContext) => Promise<Node>> =
     );
     const box = h(
       'div',
-      { id: 'analyses' },
+      { id: 'analyses', 'aria-live': 'polite' },
       sessionsTable(list, 'No analyses have run in this project.'),
     );
     // Running sessions update on their own (status badge and summary) while the tab is open.
@@ -185,7 +186,7 @@ const TAB_RENDER: Record<Tab, (p: Resource, ctx: TabContext) => Promise<Node>> =
       table(
         ['Name', 'Status', 'Size', 'Created'],
         page.items.map((r) => [
-          link(`/app/appresults/${r.Id}`, String(r.Name)),
+          viaLink ? String(r.Name) : link(`/app/appresults/${r.Id}`, String(r.Name)),
           badge(r.Status),
           bytes(r.TotalSize),
           date(r.DateCreated),

@@ -256,6 +256,8 @@ export async function runPage(
   const sessionsBox = h('div', { id: 'demux-sessions', 'aria-live': 'polite' });
   /** The run's demultiplexing sessions (live while any runs) and the index report. */
   let shownReports: string | undefined;
+  /** Ends the previous refresh's watcher, so one watcher polls at a time. */
+  let watching: AbortController | undefined;
   const refreshDemux = async (): Promise<void> => {
     const sessions = await demuxSessions(run, signal);
     if (signal.aborted) return;
@@ -269,11 +271,13 @@ export async function runPage(
       shownReports = done?.reportsId ?? '';
       fill(indexBox, await indexReport(sessions, signal));
     }
+    watching?.abort();
+    watching = new AbortController();
     watchSessions(
       hub,
       sessionsBox,
       sessions.map((s) => s.session),
-      signal,
+      AbortSignal.any([signal, watching.signal]),
       (s) => {
         if (s.Status !== 'Running') void refreshDemux().catch(() => undefined);
       },
