@@ -960,6 +960,24 @@ export class SeqhubClient {
     );
   }
 
+  /**
+   * The text of a small file (a report, a CSV) through its signed URL; `maxBytes` reads only
+   * its first bytes (a Range request). The signed URL carries its own authority, so no token
+   * is sent with it.
+   */
+  async getFileText(
+    fileId: string,
+    options: { maxBytes?: number; signal?: AbortSignal } = {},
+  ): Promise<string> {
+    const { url } = await this.getFileContentUrl(fileId, options.signal);
+    const res = await fetch(url, {
+      headers: options.maxBytes ? { Range: `bytes=0-${options.maxBytes - 1}` } : {},
+      signal: options.signal,
+    });
+    if (!res.ok) throw new Error(`Could not read file ${fileId} (HTTP ${res.status})`);
+    return res.text();
+  }
+
   /** `GET search`: projects, runs, samples, app results and files matching `query`. */
   searchRaw(query: string, options: ListQuery & { scope?: string } = {}): Promise<Page<Resource>> {
     return this.list(

@@ -1,4 +1,4 @@
-/** Inline SVG charts (no library): lines over cycles and bars per lane. */
+/** Inline SVG charts (no library): lines over cycles, bars per lane, horizontal bars per sample. */
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 420;
@@ -109,6 +109,63 @@ export function barChart(
         { x: x0 + slot * 0.3, y: y(b.value) - 3, 'text-anchor': 'middle' },
         b.value.toFixed(1),
       ),
+    );
+  });
+  return root;
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1));
+
+/**
+ * Horizontal bars, one row per label (as many as there are samples: the chart grows in height).
+ * `desc` goes in the SVG's `<desc>` for screen readers; each bar carries `data-label` and
+ * `data-value`. Pages put a table of the same numbers next to it.
+ */
+export function hbarChart(
+  title: string,
+  desc: string,
+  bars: { label: string; value: number; muted?: boolean }[],
+  unit: string,
+): SVGSVGElement {
+  const WIDE = 600;
+  const ROW = 18;
+  const LABEL = 190;
+  const height = PAD.t + bars.length * ROW + 34;
+  const xMax = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const root = svg('svg', {
+    viewBox: `0 0 ${WIDE} ${height}`,
+    role: 'img',
+    'aria-label': title,
+    class: 'chart',
+    width: '100%',
+  }) as SVGSVGElement;
+  root.append(svg('title', {}, title), svg('desc', {}, desc));
+  const plotW = WIDE - LABEL - PAD.r - 40;
+  const x = (v: number) => LABEL + (v / xMax) * plotW;
+  const bottom = PAD.t + bars.length * ROW;
+  for (let i = 0; i <= 4; i++) {
+    const v = (xMax * i) / 4;
+    root.append(
+      svg('line', { x1: x(v), y1: PAD.t, x2: x(v), y2: bottom, stroke: i ? '#eee' : '#888' }),
+      svg('text', { x: x(v), y: bottom + 12, 'text-anchor': 'middle' }, fmt(+v.toPrecision(3))),
+    );
+  }
+  root.append(svg('text', { x: LABEL + plotW / 2, y: bottom + 28, 'text-anchor': 'middle' }, unit));
+  bars.forEach((b, i) => {
+    const y0 = PAD.t + i * ROW;
+    const label = b.label.length > 32 ? `${b.label.slice(0, 31)}…` : b.label;
+    root.append(
+      svg('text', { x: LABEL - 4, y: y0 + ROW * 0.65, 'text-anchor': 'end' }, label),
+      svg('rect', {
+        x: LABEL,
+        y: y0 + 2,
+        width: Math.max(0, x(b.value) - LABEL),
+        height: ROW - 4,
+        fill: b.muted ? '#8a8a8a' : '#0b57a4',
+        'data-label': b.label,
+        'data-value': b.value,
+      }),
+      svg('text', { x: x(b.value) + 3, y: y0 + ROW * 0.65 }, fmt(b.value)),
     );
   });
   return root;

@@ -104,6 +104,21 @@ describe.each(backends())('SDK resource calls on $kind', (backend) => {
     expect((await owner.searchPage('zebrafish', 0, 1)).totalCount).toBeGreaterThanOrEqual(1);
   });
 
+  it('getFileText: a small file as text through its signed URL, whole or its first bytes', async () => {
+    const project = await owner.createProject({ name: 'Reports' });
+    const result = await owner.createAppResult(project.id, { name: 'Demux reports' });
+    const text = 'Lane,SampleID,# Reads\n1,S1,120\n1,Undetermined,7\n';
+    const file = await owner.uploadFile(
+      { kind: 'appresults', id: result.id },
+      new Blob([text], { type: 'text/csv' }),
+      { name: 'Demultiplex_Stats.csv', directory: 'Reports' },
+    );
+    expect(await owner.getFileText(file.id)).toBe(text);
+    expect(await owner.getFileText(file.id, { maxBytes: 4 })).toBe('Lane');
+    const refused = await other.getFileText(file.id).catch((e: unknown) => e);
+    expect((refused as ApiError).status).toBe(404);
+  });
+
   it('genomes, a revoked token, an aborted call', async () => {
     const page = await owner.listGenomesPage(0, 5);
     for (const g of page.items) expect((await owner.getGenome(g.id)).id).toBe(g.id);
