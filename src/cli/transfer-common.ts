@@ -14,7 +14,7 @@ import { CliError, type CliRuntime } from './runtime.js';
 export const TransferExitCodes = {
   ...ExitCodes,
   /** The local disk refused a write (full, read-only, no permission). */
-  disk: 7,
+  disk: 8,
   /** `await`: the AppSession ended NeedsAttention. */
   needsAttention: 10,
   /** `await`: the AppSession ended Aborted. */
@@ -105,11 +105,7 @@ export function asTransferError(error: unknown, signal: AbortSignal, interrupted
       error.httpStatus < 500 ? ExitCodes.badInput : ExitCodes.unexpected,
     );
   if (error instanceof NetworkError) return new CliError(error.message, ExitCodes.network);
-  if (error instanceof ApiError) {
-    // The client commands' line for it; transfer commands document 404 as exit 4, not 7.
-    const line = cliErrorOf(error) as CliError;
-    return error.status === 404 ? new CliError(line.message, ExitCodes.refused) : line;
-  }
+  if (error instanceof ApiError) return cliErrorOf(error);
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && DISK_CODES.has(code)) {
     const path = (error as { path?: unknown }).path;

@@ -230,7 +230,7 @@ export class SeqhubClient {
    * (`pollDeviceToken` loops over this), `access_denied` or `expired_token` when it is over.
    */
   async exchangeDeviceCode(
-    input: { clientId: string; clientSecret: string; deviceCode: string },
+    input: { clientId: string; clientSecret?: string | undefined; deviceCode: string },
     signal?: AbortSignal,
   ): Promise<TokenGrant> {
     return fromTokenGrant(
@@ -238,7 +238,8 @@ export class SeqhubClient {
         json: {
           grant_type: 'device',
           client_id: input.clientId,
-          client_secret: input.clientSecret,
+          // A public client (the hub's `seqhub-cli`) has no secret to send.
+          ...(input.clientSecret !== undefined && { client_secret: input.clientSecret }),
           device_code: input.deviceCode,
         },
         signal,
@@ -251,7 +252,7 @@ export class SeqhubClient {
    * 3.5) until the user approves (the token), denies or the code expires (the ApiError).
    */
   async pollDeviceToken(
-    input: { clientId: string; clientSecret: string; device: DeviceAuthorization },
+    input: { clientId: string; clientSecret?: string | undefined; device: DeviceAuthorization },
     signal?: AbortSignal,
   ): Promise<TokenGrant> {
     let intervalMs = Math.max(1, input.device.interval) * 1000;

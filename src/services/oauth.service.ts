@@ -97,6 +97,12 @@ export class AuthorizeError extends Error {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** RFC 8628 6.1: 20 consonants, no vowels (no words), no look-alikes; 8 of them = 34 bits. */
+/**
+ * The OAuth client `seqhub auth` uses when given none: public (no secret), device flow only, so
+ * signing in from a terminal needs no setup by the admin (`bs auth` works the same way).
+ */
+export const PUBLIC_CLI_CLIENT_ID = 'seqhub-cli';
+
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const USER_CODE_LENGTH = 8;
 /** A poll this much early still counts as on time: timers and networks jitter. */
@@ -161,6 +167,32 @@ export class OAuthService {
     this.auth.evict(revoked);
   }
 
+  /**
+   * A registered client, or the built-in public CLI client ({@link PUBLIC_CLI_CLIENT_ID}), made on
+   * first use: a row like any client (devices and tokens refer to it; an admin may delete it,
+   * revoking its tokens, and it is made again when next used) with a secret nobody is told.
+   */
+  private async findClient(
+    clientId: string,
+  ): Promise<{ client: OAuthClient; secretHash: string } | undefined> {
+    const found = await this.repos.oauth.findClient(clientId);
+    if (found || clientId !== PUBLIC_CLI_CLIENT_ID) return found;
+    try {
+      await this.repos.oauth.createClient({
+        clientId,
+        secretHash: sha256(randomBytes(32).toString('hex')),
+        name: 'seqhub CLI (built in)',
+        redirectUris: [],
+      });
+    } catch (error) {
+      // Another process made it meanwhile (unique client id): use theirs.
+      const again = await this.repos.oauth.findClient(clientId);
+      if (again) return again;
+      throw error;
+    }
+    return this.repos.oauth.findClient(clientId);
+  }
+
   // --- authorization-code flow (spec 1.3.1) --------------------------------------------------
 
   /** Validates `GET /oauth/authorize`; throws {@link AuthorizeError}. */
@@ -219,13 +251,28 @@ export class OAuthService {
       );
     if (!request.code) throw new OAuthError('invalid_request', 'code is required');
     this.limiter.check('token-ip', ip);
-    const client = await this.authenticateClient(request, ip);
+    const client = await this.authenticateClient(request, ip, isDevice);
     return isCode
       ? this.exchangeCode(client, request.code, request.redirectUri, ip)
       : this.pollDevice(client, request.code, ip);
   }
 
-  private async authenticateClient(request: TokenRequest, ip: string): Promise<OAuthClient> {
+  private async authenticateClient(
+    request: TokenRequest,
+    ip: string,
+    isDevice: boolean,
+  ): Promise<OAuthClient> {
+    // The CLI's public client has no secret to keep (RFC 8628 section 5.6: a device client is
+    // usually public): it may only poll device codes, which a signed-in user had to approve.
+    if (request.clientId === PUBLIC_CLI_CLIENT_ID) {
+      if (!isDevice)
+        throw new OAuthError(
+          'unauthorized_client',
+          `${PUBLIC_CLI_CLIENT_ID} is a public client: it may only use the device flow`,
+        );
+      const found = await this.findClient(PUBLIC_CLI_CLIENT_ID);
+      if (found) return found.client;
+    }
     if (!request.clientId || !request.clientSecret)
       throw new OAuthError(
         'invalid_client',
@@ -279,7 +326,7 @@ export class OAuthService {
     origin: string,
   ) {
     if (!input.clientId) throw new OAuthError('invalid_request', 'client_id is required');
-    const found = await this.repos.oauth.findClient(input.clientId);
+    const found = await this.findClient(input.clientId);
     if (!found) throw new OAuthError('invalid_client', 'Unknown client_id');
     let scope: string;
     try {

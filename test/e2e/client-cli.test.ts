@@ -68,18 +68,17 @@ describe.runIf(backends()[0])(
     });
 
     /** Runs `seqhub auth` and approves its code as `user` through the hub's pages. */
-    async function login(email: string, config?: string): Promise<Result> {
+    async function login(email: string, config?: string, builtIn = false): Promise<Result> {
       let approving: Promise<void> | undefined;
       const r = await seqhub(
         [
           'auth',
           '--api-server',
           hub.url,
-          '--client-id',
-          client.clientId,
+          ...(builtIn ? [] : ['--client-id', client.clientId]),
           ...(config ? ['--config', config] : []),
         ],
-        { ...env, SEQHUB_CLIENT_SECRET: client.secret },
+        builtIn ? env : { ...env, SEQHUB_CLIENT_SECRET: client.secret },
         (out) => {
           const url = /To sign in, open (\S+)/.exec(out)?.[1];
           if (!url || approving) return;
@@ -106,6 +105,35 @@ describe.runIf(backends()[0])(
       await hub.server.hub.services.web.setPasswordOf(user, PASSWORD);
       return { user, token };
     }
+
+    it(
+      "auth with no client given uses the hub's built-in public client: no secret, device flow only",
+      { timeout: 240_000 },
+      async () => {
+        const { user } = await person('Grace Hopper');
+        const r = await login(user.email, 'builtin', true);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain(`as Grace Hopper <${user.email}>`);
+        const me = await seqhub(['whoami', '-f', 'json', '--config', 'builtin'], env);
+        expect(JSON.parse(me.stdout)).toMatchObject({ id: user.id });
+        // The token names the built-in client; the client may not use the code flow.
+        const token = /accessToken = (\w+)/.exec(
+          readFileSync(join(home, '.seqhub', 'builtin.cfg'), 'utf8'),
+        )![1]!;
+        const details = await fetch(
+          `${hub.url}/v1pre3/oauthv2/token/current?access_token=${token}`,
+        );
+        expect(JSON.stringify(await details.json())).toContain('seqhub CLI (built in)');
+        const code = await fetch(`${hub.url}/v1pre3/oauthv2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=authorization_code&client_id=seqhub-cli&code=x&redirect_uri=http://localhost/cb',
+        });
+        expect(code.status).toBe(400);
+        expect(await code.json()).toMatchObject({ error: 'unauthorized_client' });
+      },
+    );
 
     it(
       'auth: device flow (URL and code shown, polled until approved), token saved 0600 under HOME; whoami in every format',
@@ -450,7 +478,12 @@ describe.runIf(backends()[0])(
           [['whoami', '-F', 'nope'], e, 2, /^seqhub: no field 'nope' in these records/],
           [['share', 'project', '--id', '987654', '--user', 'x@y.z'], e, 7, /^seqhub: not found: /],
           [['create', 'project', '--name', ''], e, 4, /^seqhub: the hub refused: .*\(HTTP 400 /],
-          [['auth', '--api-server', hub.url], { HOME: home }, 2, /^seqhub: no OAuth client given/],
+          [
+            ['auth', '--api-server', hub.url, '--client-id', 'abc'],
+            { HOME: home },
+            2,
+            /^seqhub: no secret for OAuth client abc: /,
+          ],
           [['completion', 'fish'], e, 1, /^seqhub: command-argument value 'fish' is invalid/],
         ];
         // Four at a time: each is a process start, mostly waiting on a shared machine.

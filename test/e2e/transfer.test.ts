@@ -385,20 +385,20 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
       124,
       /not settled after 0.5 s/,
     );
-    expectOneLine(await run(['await', 'appsession', '999999'], env), 4, /not found/);
+    expectOneLine(await run(['await', 'appsession', '999999'], env), 7, /not found/);
   });
 
   it('bad input: unknown ids, no hub, an unreadable file, a sample sheet that is not there: one line, non-zero, nothing created or written', async () => {
     const out = join(dir, 'bad-out');
     expectOneLine(
       await run(['download', 'project', '--id', '999999', '-o', out], env),
-      4,
+      7,
       /not found/,
     );
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     expectOneLine(
       await run(['download', 'file', '--id', '999999', '-o', out], env),
-      4,
+      7,
       /not found/,
     );
     expectOneLine(
@@ -406,12 +406,12 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
         ['upload', 'files', '--appresult', '999999', join(dir, 'src1', 'summary.txt')],
         env,
       ),
-      4,
+      7,
       /not found/,
     );
     expectOneLine(
       await run(['run', 'demultiplex', '--id', '999999', '--project', project], env),
-      4,
+      7,
       /not found/,
     );
     expectOneLine(
@@ -473,7 +473,7 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     );
   });
 
-  it('a full disk on download: one line, exit 7, no file under its final name', async (ctx) => {
+  it('a full disk on download: one line, exit 8, no file under its final name', async (ctx) => {
     const small = join(dir, 'tmpfs');
     mkdirSync(small);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
@@ -495,7 +495,7 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
         ['download', 'appresult', '--id', up.stdout.trim(), '-o', join(small, 'o')],
         env,
       );
-      expectOneLine(r, 7, /no space left on device/);
+      expectOneLine(r, 8, /no space left on device/);
       const left = existsSync(join(small, 'o', 'src3'))
         ? readdirSync(join(small, 'o', 'src3'))
         : [];

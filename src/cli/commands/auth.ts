@@ -12,6 +12,9 @@ import { ExitCodes, cliErrorOf } from '../exit-codes.js';
 import { addOutputOptions, emit, outputOptionsOf } from '../output.js';
 import { CliError, type CliRuntime } from '../runtime.js';
 
+/** The hub's built-in public device-flow client (PUBLIC_CLI_CLIENT_ID in oauth.service.ts). */
+const PUBLIC_CLIENT_ID = 'seqhub-cli';
+
 /** What `seqhub auth` asks for unless `--scopes` says otherwise: what `bs auth` asks BaseSpace. */
 export const DEFAULT_SCOPES =
   'browse global, read global, create global, write global, create projects';
@@ -42,17 +45,22 @@ export function authCommands(program: Command, rt: CliRuntime): void {
     )
     .option('--api-server <url>', "the hub (env SEQHUB_API_SERVER; default: the config's)")
     .option('--config <name>', 'save as ~/.seqhub/<name>.cfg (default: default)')
-    .option('--client-id <id>', 'the OAuth client the hub admin registered (env SEQHUB_CLIENT_ID)')
-    .option('--client-secret <secret>', 'its secret (env SEQHUB_CLIENT_SECRET; prefer the env)')
+    .option(
+      '--client-id <id>',
+      `an OAuth client the hub admin registered (env SEQHUB_CLIENT_ID; default: the hub's built-in public client ${PUBLIC_CLIENT_ID})`,
+    )
+    .option(
+      '--client-secret <secret>',
+      'its secret, for a registered client (env SEQHUB_CLIENT_SECRET; prefer the env)',
+    )
     .option('--scopes <scopes>', `scopes to ask for (default '${DEFAULT_SCOPES}')`)
     .addHelpText(
       'after',
       `
-The hub's admin registers the CLI once: seqhub admin client create --name "seqhub CLI" ...
-and gives you its id and secret.
+Without --client-id the hub's built-in public client (${PUBLIC_CLIENT_ID}) is used: no setup.
+A client the admin registered (seqhub admin client create) needs its id and secret.
 
 Examples:
-  export SEQHUB_CLIENT_ID=... SEQHUB_CLIENT_SECRET=...
   seqhub auth --api-server https://hub.lab.org
   seqhub auth --api-server https://other.lab.org --config other
   seqhub whoami --config other`,
@@ -75,11 +83,11 @@ Examples:
               : 'no hub given: use --api-server URL or SEQHUB_API_SERVER',
             ExitCodes.badInput,
           );
-        const clientId = opts.clientId ?? rt.env.SEQHUB_CLIENT_ID;
+        const clientId = opts.clientId ?? rt.env.SEQHUB_CLIENT_ID ?? PUBLIC_CLIENT_ID;
         const clientSecret = opts.clientSecret ?? rt.env.SEQHUB_CLIENT_SECRET;
-        if (!clientId || !clientSecret)
+        if (clientId !== PUBLIC_CLIENT_ID && !clientSecret)
           throw new CliError(
-            'no OAuth client given: use --client-id and SEQHUB_CLIENT_SECRET (or --client-secret); the hub admin creates one with seqhub admin client create',
+            `no secret for OAuth client ${clientId}: give SEQHUB_CLIENT_SECRET (or --client-secret), or leave out --client-id to use the hub's built-in ${PUBLIC_CLIENT_ID}`,
             ExitCodes.badInput,
           );
         const hub = new SeqhubClient({ baseUrl: apiServer });
@@ -92,7 +100,14 @@ Examples:
           rt.out(`(or open ${device.verificationUri} and enter the code ${device.userCode})`);
           rt.out('Waiting for approval...');
           const grant = await hub
-            .pollDeviceToken({ clientId, clientSecret, device }, signal)
+            .pollDeviceToken(
+              {
+                clientId,
+                clientSecret: clientId === PUBLIC_CLIENT_ID ? undefined : clientSecret,
+                device,
+              },
+              signal,
+            )
             .catch((error: unknown) => {
               if (error instanceof ApiError && error.status === 400)
                 throw new CliError(
