@@ -27,10 +27,18 @@ let current: UiSession | undefined;
 let pending: Promise<UiSession> | undefined;
 export let currentUser: SessionUser | undefined;
 
+/** Thrown while the browser goes to the sign-in page: nothing to show for it. */
+export class SigningIn extends Error {
+  constructor() {
+    super('Signing in');
+    this.name = 'SigningIn';
+  }
+}
+
 /** Sends the browser to sign in, coming back here after. */
 export function toSignIn(): never {
   location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
-  throw new Error('Signing in');
+  throw new SigningIn();
 }
 
 function adopt(answer: SessionAnswer): UiSession {
@@ -45,6 +53,24 @@ function adopt(answer: SessionAnswer): UiSession {
   };
   return current;
 }
+
+/**
+ * The session the hub put in the page itself (`<script type="application/json"
+ * id="seqhub-session">`, only in a signed-in browser's copy, never cached): the first API call
+ * then waits for no token request. Taken out of the document once read.
+ */
+function inlineSession(): void {
+  const element = document.getElementById('seqhub-session');
+  if (!element) return;
+  element.remove();
+  try {
+    const answer = JSON.parse(element.textContent ?? '') as SessionAnswer;
+    if (typeof answer.AccessToken === 'string' && answer.User) adopt(answer);
+  } catch {
+    // Unreadable: the page asks for a session as usual.
+  }
+}
+inlineSession();
 
 /**
  * A short-lived API token for this page, from the sign-in cookie (docs/ui.md): asked for with

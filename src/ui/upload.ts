@@ -1,4 +1,4 @@
-import { NetworkError, type FileParentRef, type HubFile } from '../sdk/index.js';
+import { ApiError, type FileParentRef, type HubFile } from '../sdk/index.js';
 import { currentUser, hub, session } from './session.js';
 
 /**
@@ -117,14 +117,17 @@ export async function resumableUpload(
     return done;
   } catch (error) {
     // A refusal (the target is gone, no write access) will not get better by resuming.
-    if (!(error instanceof NetworkError) && !isServerError(error)) storage.remove(key);
+    if (!canResume(error)) storage.remove(key);
     throw error;
   }
 }
 
-const isServerError = (error: unknown) =>
-  typeof (error as { status?: unknown }).status === 'number' &&
-  (error as { status: number }).status >= 500;
-
-/** True when an upload stopped for a reason that resuming can get past. */
-export const canResume = (error: unknown) => error instanceof NetworkError || isServerError(error);
+/**
+ * True when an upload stopped for a reason that resuming can get past: anything but the hub's
+ * final refusal (a 4xx other than an expired sign-in, a timeout or a rate limit). A lost
+ * connection, a 5xx, a reload or a sign-in on the way all keep the upload to resume.
+ */
+export function canResume(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status >= 500 || [401, 408, 429].includes(error.status);
+}

@@ -15,7 +15,7 @@ describe.each(backends())('web UI serving and its session token on $kind', (back
   let hub: TestHub;
   const uiDir = mkdtempSync(join(tmpdir(), 'seqhub-ui-'));
   const INDEX =
-    '<!doctype html><title>seqhub</title><script type="module" src="/app/assets/index-AbC123.js"></script>';
+    '<!doctype html><html><head><title>seqhub</title><script type="module" src="/app/assets/index-AbC123.js"></script></head><body></body></html>';
   const ASSET = `console.log(${JSON.stringify('x'.repeat(5000))});`;
   let user: { email: string; id: string };
 
@@ -128,6 +128,51 @@ describe.each(backends())('web UI serving and its session token on $kind', (back
     });
     expect(after.status).toBe(401);
     expect(((await after.json()) as any).ResponseStatus.ErrorCode).toBe('Unauthorized');
+  });
+
+  it("a signed-in browser's copy of the page carries its session (never stored); a signed-out one's does not", async () => {
+    // A name that would end the element if it went in as it is.
+    const odd = await hub.newUser({ name: "</script><script>alert(1)</script> $' $&" });
+    await hub.server.hub.services.web.setPasswordOf(odd.user, 'correct horse battery');
+    const b = new Browser(hub.url);
+    await b.signIn(odd.user.email, 'correct horse battery');
+    const cookie = [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(`${hub.url}/app/projects/1`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('vary')).toMatch(/\bCookie\b/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await res.text();
+    const blocks = [
+      ...html.matchAll(/<script type="application\/json" id="seqhub-session">(.*?)<\/script>/g),
+    ];
+    expect(blocks).toHaveLength(1);
+    expect(html).not.toContain('<script>alert(1)');
+    // In the head, the page otherwise as built.
+    expect(html.replace(blocks[0]![0], '')).toBe(INDEX);
+    expect(html.indexOf(blocks[0]![0])).toBeLessThan(html.indexOf('</head>'));
+    const session = JSON.parse(blocks[0]![1]!);
+    expect(session.User).toEqual({ Id: odd.user.id, Name: odd.user.name, Email: odd.user.email });
+    expect(session.UploadPartSize).toBe(16 * 1024 * 1024);
+    const ttl = Date.parse(session.ExpiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(14 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+    const me = await fetch(`${hub.url}/v1pre3/users/current`, {
+      headers: { 'x-access-token': session.AccessToken },
+    });
+    expect(((await me.json()) as any).Response.Id).toBe(odd.user.id);
+
+    // Each copy its own token; signed out, the copy is the plain page and the tokens are dead.
+    const again = await (await fetch(`${hub.url}/app/`, { headers: { cookie } })).text();
+    expect(again).not.toContain(session.AccessToken);
+    await b.submit(await b.get('/signin/done'), 0, {});
+    const out = await fetch(`${hub.url}/app/`, { headers: { cookie } });
+    expect(out.headers.get('cache-control')).toBe('no-cache');
+    expect(await out.text()).toBe(INDEX);
+    const after = await fetch(`${hub.url}/v1pre3/users/current`, {
+      headers: { 'x-access-token': session.AccessToken },
+    });
+    expect(after.status).toBe(401);
   });
 
   it('sign-out revokes every UI token of the user, and only those; other browsers get new ones', async () => {

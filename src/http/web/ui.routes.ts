@@ -98,15 +98,30 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   };
 
   const send = (request: FastifyRequest, reply: FastifyReply, file: Asset) => {
-    reply.header('Content-Type', file.type).header('Vary', 'Accept-Encoding');
+    reply.header('Content-Type', file.type);
+    if (!reply.hasHeader('Vary')) reply.header('Vary', 'Accept-Encoding');
     if (file.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')))
       return reply.header('Content-Encoding', 'gzip').send(file.gzip);
     return reply.send(file.body);
   };
 
-  const indexPage = (request: FastifyRequest, reply: FastifyReply) => {
+  /** The session answer `POST /app/session` gives, for a live sign-in cookie. */
+  const openSession = async (request: FastifyRequest) => {
+    const opened = await services.web.openUiSession(request.cookies[SESSION_COOKIE], request.ip);
+    if (!opened) return undefined;
+    const { user, token, expiresAt } = opened;
+    return {
+      AccessToken: token,
+      ExpiresAt: expiresAt,
+      User: { Id: user.id, Name: user.name, Email: user.email },
+      UploadPartSize: uploadPartSize(),
+    };
+  };
+
+  const indexPage = async (request: FastifyRequest, reply: FastifyReply) => {
     reply
       .header('Cache-Control', 'no-cache')
+      .header('Vary', 'Cookie, Accept-Encoding')
       .header('Content-Security-Policy', csp)
       .header('Referrer-Policy', 'same-origin')
       .header('X-Frame-Options', 'DENY')
@@ -119,7 +134,20 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
         .send(
           '<!doctype html><title>seqhub</title><p>The web UI is not built: run <code>npm run build</code>.</p>',
         );
-    return send(request, reply, index);
+    // A signed-in browser's copy carries its session, so the page's first API call waits for no
+    // token request (the first load's longest wait, issue 9). That copy is never stored: not by
+    // the browser, not by a proxy. A cross-site page cannot read it (no CORS, no framing).
+    const session = await openSession(request);
+    if (!session) return send(request, reply, index);
+    // `<` escaped, so no value (a user's name) can close the element; module scripts run after
+    // the whole document is parsed, so the element is there for them wherever it stands.
+    const json = JSON.stringify(session).replace(/</g, '\\u003c');
+    const element = `<script type="application/json" id="seqhub-session">${json}</script>`;
+    const html = index.body.toString('utf8');
+    const page = html.includes('</head>')
+      ? html.replace('</head>', () => `${element}</head>`)
+      : `${html}${element}`;
+    return reply.header('Cache-Control', 'no-store').header('Content-Type', index.type).send(page);
   };
 
   app.get('/', hidden, async (_request, reply) => reply.redirect(UI_BASE, 302));
@@ -156,16 +184,8 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== `${request.protocol}://${request.host}`)
       return refuse(new AppError('Forbidden', 'Cross-origin requests cannot open a UI session'));
-    const opened = await services.web.openUiSession(request.cookies[SESSION_COOKIE], request.ip);
-    if (!opened) return refuse(new AppError('Unauthorized', 'Not signed in: sign in at /signin'));
-    const { user, token, expiresAt } = opened;
-    return {
-      Response: {
-        AccessToken: token,
-        ExpiresAt: expiresAt,
-        User: { Id: user.id, Name: user.name, Email: user.email },
-        UploadPartSize: uploadPartSize(),
-      },
-    };
+    const session = await openSession(request);
+    if (!session) return refuse(new AppError('Unauthorized', 'Not signed in: sign in at /signin'));
+    return { Response: session };
   });
 }

@@ -1,6 +1,6 @@
 import type { FileParentRef, HubFile, Resource } from '../../sdk/index.js';
 import { badge, bytes, date, errorBox, fill, h, link, table } from '../dom.js';
-import { hub } from '../session.js';
+import { SigningIn, hub } from '../session.js';
 import { canResume, resumableUpload } from '../upload.js';
 import { propertiesTable } from './properties.js';
 
@@ -120,7 +120,7 @@ async function datasetPage(
         fill(
           uploadStatus,
           errorBox(
-            canResume(error)
+            canResume(error) && !(error instanceof SigningIn)
               ? `Upload of ${file.name} stopped (${error instanceof Error ? error.message : String(error)}). Drop the same file again to continue where it left off.`
               : error,
           ),
