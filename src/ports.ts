@@ -66,8 +66,8 @@ export interface TokenRepository {
   findByHash(tokenHash: string): Promise<{ token: AccessToken; user: User } | undefined>;
   /** Revokes one token by hash or id; returns its id when it was live. */
   revoke(by: { hash: string } | { id: string }, at: string): Promise<string | undefined>;
-  /** Revokes every live token of a client; returns their ids. */
-  revokeByClient(clientRef: string, at: string): Promise<string[]>;
+  /** Revokes every live token of a client (of one user only, when given); returns their ids. */
+  revokeByClient(clientRef: string, at: string, userId?: string): Promise<string[]>;
 }
 
 /** Registered OAuth clients and the short-lived grants of both flows (migration 0008). */

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
+import type { BlobStore } from '../ports.js';
 import { buildHttpApp } from '../http/app.js';
 import { openHub, type Hub } from './hub.js';
 import { VERSION } from './version.js';
@@ -35,6 +36,7 @@ export async function startServer(
       version: VERSION,
       csrfKey: await hub.services.web.csrfKey(),
       uiDir: config.uiDir ?? UI_DIR,
+      storageOrigin: await signedUrlOrigin(hub.blobs),
       logger:
         config.logLevel === 'silent'
           ? false
@@ -94,6 +96,19 @@ export async function openApiDocument(): Promise<unknown> {
  * from `src/app/server.ts`.
  */
 const UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
+
+/**
+ * The origin of the store's own signed URLs (an S3 endpoint, path- or virtual-host style as the
+ * store signs them), found by signing one: undefined when the hub signs its own (local storage).
+ */
+async function signedUrlOrigin(blobs: BlobStore): Promise<string | undefined> {
+  const url = await blobs.presignedUrl('seqhub-csp-probe', {
+    expiresInSeconds: 60,
+    fileName: 'probe',
+    contentType: 'application/octet-stream',
+  });
+  return url === undefined ? undefined : new URL(url).origin;
+}
 
 /** How long a stopping server waits for in-flight requests before cutting their connections. */
 const CLOSE_GRACE_MS = 10_000;

@@ -53,6 +53,8 @@ export interface HttpOptions {
   csrfKey?: string;
   /** The built web UI (Vite's output), served under /app/. */
   uiDir?: string | undefined;
+  /** The origin of signed content URLs when not the hub's (S3): the UI's CSP lets pages fetch it. */
+  storageOrigin?: string | undefined;
   /** Metrics and readiness checks (`/metrics`, `/readyz`); absent, both report nothing. */
   ops?: OpsOptions;
 }
@@ -220,6 +222,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     ...deps,
     csrfKey: options.csrfKey ?? randomBytes(32).toString('hex'),
     uiDir: options.uiDir,
+    storageOrigin: options.storageOrigin,
   });
 
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () =>

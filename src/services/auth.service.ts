@@ -126,6 +126,33 @@ export class AuthService {
     return id;
   }
 
+  /**
+   * Revokes every live token `userId` holds from client `clientRef` (the web UI's, at sign-out),
+   * each recorded as `token.revoke` by `actor`. Returns their ids.
+   */
+  async revokeClientTokens(
+    userId: string,
+    clientRef: string,
+    actor: AuditEvent['actor'] = { kind: 'system' },
+    clientIp?: string,
+  ): Promise<string[]> {
+    const at = this.clock.now().toISOString();
+    const ids = await this.repos.transaction(async (tx) => {
+      const revoked = await tx.tokens.revokeByClient(clientRef, at, userId);
+      for (const id of revoked)
+        await tx.audit.record({
+          actor,
+          action: 'token.revoke',
+          target: { kind: 'token', id },
+          clientIp,
+          details: { clientRef },
+        });
+      return revoked;
+    });
+    this.evict(ids);
+    return ids;
+  }
+
   /** Drops cached principals of these tokens, so revocation is immediate in this process. */
   evict(tokenIds: readonly string[]): void {
     if (tokenIds.length === 0) return;

@@ -1,6 +1,12 @@
 import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError, badRequest, type User } from '../domain/index.js';
+import {
+  AppError,
+  FULL_ACCESS_SCOPE,
+  WEB_UI_APPLICATION,
+  badRequest,
+  type User,
+} from '../domain/index.js';
 import type { Clock, Repositories } from '../ports.js';
 import type { AuthService } from './auth.service.js';
 import type { FailureLimiter } from './failure-limiter.js';
@@ -10,6 +16,13 @@ const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 1024;
 /** A browser session lasts this long from sign-in (a working day and a half). */
 export const DEFAULT_SESSION_TTL_SECONDS = 12 * 3600;
+
+/**
+ * A UI token lives this long: long enough for a working session's page (the UI asks again on a
+ * 401), short enough that one read out of a page is soon useless. A 15-minute access token is
+ * the usual lifetime of browser-held bearer tokens (OAuth 2.0 for Browser-Based Apps, 6.1).
+ */
+export const UI_TOKEN_TTL_SECONDS = 15 * 60;
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -94,8 +107,45 @@ export class WebAuthService {
     return this.repos.webAuth.findSession(sha256(session), this.clock.now().toISOString());
   }
 
-  async signOut(session: string | undefined): Promise<void> {
-    if (session && session.length <= 128) await this.repos.webAuth.deleteSession(sha256(session));
+  /**
+   * A short-lived full-access token for the web UI of a live session (`POST /app/session`, and
+   * the UI's page itself), issued to the web UI's client so that sign-out can revoke it; undefined
+   * when the session is not live.
+   */
+  async openUiSession(
+    session: string | undefined,
+    clientIp?: string,
+  ): Promise<{ user: User; token: string; expiresAt: string } | undefined> {
+    const user = await this.sessionUser(session);
+    if (!user) return undefined;
+    const expiresAt = new Date(
+      this.clock.now().getTime() + UI_TOKEN_TTL_SECONDS * 1000,
+    ).toISOString();
+    const { token } = await this.auth.createToken(user.id, FULL_ACCESS_SCOPE, {
+      clientRef: WEB_UI_APPLICATION.id,
+      expiresAt,
+      actor: { kind: 'user', id: user.id },
+      ...(clientIp !== undefined && { clientIp }),
+    });
+    return { user, token, expiresAt };
+  }
+
+  /**
+   * Ends a session, and revokes the web UI tokens of its user (a token the UI holds would
+   * otherwise live out its 15 minutes). Sessions do not record their tokens, so the user's other
+   * browsers lose theirs too; their pages ask for a new one with their own cookie on the 401.
+   */
+  async signOut(session: string | undefined, clientIp?: string): Promise<void> {
+    if (!session || session.length > 128) return;
+    const user = await this.sessionUser(session);
+    await this.repos.webAuth.deleteSession(sha256(session));
+    if (user)
+      await this.auth.revokeClientTokens(
+        user.id,
+        WEB_UI_APPLICATION.id,
+        { kind: 'user', id: user.id },
+        clientIp,
+      );
   }
 
   /**

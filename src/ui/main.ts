@@ -1,6 +1,7 @@
 import './style.css';
 import { fill, h, errorBox, loading } from './dom.js';
-import { accessToken, currentUser } from './session.js';
+import { projectsPage } from './pages/projects.js';
+import { SigningIn, session } from './session.js';
 
 /** A page: fills `main`; `signal` aborts when the user navigates away. */
 export type PageRender = (
@@ -21,8 +22,9 @@ const route = (path: string, load: () => Promise<PageRender>) => {
   routes.push({ pattern, keys, load });
 };
 
-// Pages are small modules; the file viewer's (with igv.js) is loaded only when opened.
-route('/app', () => import('./pages/projects.js').then((m) => m.projectsPage));
+// Pages are small modules loaded when opened (the file viewer's with igv.js); the projects list,
+// where most visits start, is in the main bundle, so a first load waits for one script less.
+route('/app', async () => projectsPage);
 route('/app/projects/:id', () => import('./pages/project.js').then((m) => m.projectPage));
 route('/app/projects/:id/:tab', () => import('./pages/project.js').then((m) => m.projectPage));
 route('/app/samples/:id', () => import('./pages/dataset.js').then((m) => m.samplePage));
@@ -50,7 +52,8 @@ async function render(): Promise<void> {
       const page = await r.load();
       await page(main, params, controller.signal);
     } catch (error) {
-      if (controller.signal.aborted) return;
+      // Aborted: another page took over. Signing in: the browser is on its way to /signin.
+      if (controller.signal.aborted || error instanceof SigningIn) return;
       fill(main, h('h1', {}, 'That did not work'), errorBox(error));
     }
     return;
@@ -93,19 +96,23 @@ document.addEventListener('keydown', (event) => {
 });
 
 void (async () => {
+  // The page starts at once: its API calls wait for the session themselves, which is usually in
+  // the page already (the hub inlines it, see session.ts), else one request away.
+  const rendered = render();
   try {
-    await accessToken();
-    const who = document.getElementById('who')!;
+    const { user } = await session();
     fill(
-      who,
-      `Signed in as ${currentUser?.Email ?? ''} `,
+      document.getElementById('who')!,
+      `Signed in as ${user.Email} `,
       h('a', { href: '/signin/done' }, 'Account'),
     );
   } catch (error) {
+    if (error instanceof SigningIn) return;
+    current?.abort();
     fill(main, h('h1', {}, 'Cannot reach the hub'), errorBox(error));
     return;
   }
-  await render();
+  await rendered;
   // Read by test/ui: navigation start to the first page rendered with its data.
   performance.mark('seqhub:first-render');
 })();

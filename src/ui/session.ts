@@ -1,4 +1,4 @@
-import { ApiError, SeqhubClient } from '../sdk/index.js';
+import { ApiError, DEFAULT_PART_SIZE, SeqhubClient } from '../sdk/index.js';
 
 /** The signed-in user, as `POST /app/session` tells it. */
 export interface SessionUser {
@@ -7,21 +7,76 @@ export interface SessionUser {
   Email: string;
 }
 
-let token: string | undefined;
-let pending: Promise<string> | undefined;
+/** What `POST /app/session` answers (docs/ui.md). */
+interface SessionAnswer {
+  AccessToken: string;
+  ExpiresAt: string;
+  User: SessionUser;
+  /** The part size uploads are cut at: at most the hub's largest part (SEQHUB_MAX_PART_BYTES). */
+  UploadPartSize?: number;
+}
+
+/** The page's API session: its token, its user and the hub's upload settings. */
+export interface UiSession {
+  token: string;
+  user: SessionUser;
+  partSize: number;
+}
+
+let current: UiSession | undefined;
+let pending: Promise<UiSession> | undefined;
 export let currentUser: SessionUser | undefined;
+
+/** Thrown while the browser goes to the sign-in page: nothing to show for it. */
+export class SigningIn extends Error {
+  constructor() {
+    super('Signing in');
+    this.name = 'SigningIn';
+  }
+}
 
 /** Sends the browser to sign in, coming back here after. */
 export function toSignIn(): never {
   location.assign(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
-  throw new Error('Signing in');
+  throw new SigningIn();
 }
+
+function adopt(answer: SessionAnswer): UiSession {
+  currentUser = answer.User;
+  current = {
+    token: answer.AccessToken,
+    user: answer.User,
+    partSize:
+      typeof answer.UploadPartSize === 'number' && answer.UploadPartSize > 0
+        ? answer.UploadPartSize
+        : DEFAULT_PART_SIZE,
+  };
+  return current;
+}
+
+/**
+ * The session the hub put in the page itself (`<script type="application/json"
+ * id="seqhub-session">`, only in a signed-in browser's copy, never cached): the first API call
+ * then waits for no token request. Taken out of the document once read.
+ */
+function inlineSession(): void {
+  const element = document.getElementById('seqhub-session');
+  if (!element) return;
+  element.remove();
+  try {
+    const answer = JSON.parse(element.textContent ?? '') as SessionAnswer;
+    if (typeof answer.AccessToken === 'string' && answer.User) adopt(answer);
+  } catch {
+    // Unreadable: the page asks for a session as usual.
+  }
+}
+inlineSession();
 
 /**
  * A short-lived API token for this page, from the sign-in cookie (docs/ui.md): asked for with
  * the custom header that a cross-site page cannot send; kept only in memory.
  */
-async function openSession(): Promise<string> {
+async function openSession(): Promise<UiSession> {
   const res = await fetch('/app/session', {
     method: 'POST',
     headers: { 'x-seqhub-ui': '1' },
@@ -29,28 +84,33 @@ async function openSession(): Promise<string> {
   });
   if (res.status === 401) toSignIn();
   if (!res.ok) throw new Error(`Could not open a session (HTTP ${res.status})`);
-  const body = (await res.json()) as { Response: { AccessToken: string; User: SessionUser } };
-  currentUser = body.Response.User;
-  return body.Response.AccessToken;
+  return adopt(((await res.json()) as { Response: SessionAnswer }).Response);
+}
+
+/** The page's session, opened on first use. */
+export async function session(): Promise<UiSession> {
+  if (current) return current;
+  pending ??= openSession().finally(() => (pending = undefined));
+  return pending;
 }
 
 export async function accessToken(): Promise<string> {
-  if (token) return token;
-  pending ??= openSession().finally(() => (pending = undefined));
-  token = await pending;
-  return token;
+  return (await session()).token;
 }
 
 /** fetch with the page's token; a 401 (token expired) gets a new token and one more try. */
 async function authedFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  let used = '';
   const send = async () => {
     const headers = new Headers(init.headers);
-    headers.set('x-access-token', await accessToken());
+    used = await accessToken();
+    headers.set('x-access-token', used);
     return fetch(input, { ...init, headers });
   };
   const res = await send();
   if (res.status !== 401) return res;
-  token = undefined;
+  // Forget the token only if no other call has replaced it meanwhile.
+  if (current?.token === used) current = undefined;
   return send();
 }
 

@@ -139,6 +139,28 @@ describe.each(backends())('OAuth repositories on $kind', (backend) => {
     expect(await repos.tokens.revokeByClient(c.id, now)).toEqual([t3.id]);
   });
 
+  it("revokeByClient with a user revokes that user's tokens of the client only (the web UI's, at sign-out)", async () => {
+    const other = await repos.users.create({ email: 'v@lab.example', name: 'V', isAdmin: false });
+    const mine = await repos.tokens.create({
+      userId: user.id,
+      tokenHash: 'ui-1',
+      scope: '',
+      clientRef: '999',
+    });
+    const theirs = await repos.tokens.create({
+      userId: other.id,
+      tokenHash: 'ui-2',
+      scope: '',
+      clientRef: '999',
+    });
+    const cli = await repos.tokens.create({ userId: user.id, tokenHash: 'ui-3', scope: '' });
+    expect(await repos.tokens.revokeByClient('999', now, user.id)).toEqual([mine.id]);
+    expect(await repos.tokens.findByHash('ui-1')).toBeUndefined();
+    expect((await repos.tokens.findByHash('ui-2'))?.token.id).toBe(theirs.id);
+    expect((await repos.tokens.findByHash('ui-3'))?.token.id).toBe(cli.id);
+    expect(await repos.tokens.revokeByClient('999', now, user.id)).toEqual([]);
+  });
+
   it('settings.putIfAbsent keeps the first value (the CSRF and URL-signing keys of every process)', async () => {
     expect(await repos.settings.putIfAbsent('test.key', 'first')).toBe('first');
     expect(await repos.settings.putIfAbsent('test.key', 'second')).toBe('first');

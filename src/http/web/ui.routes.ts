@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, FULL_ACCESS_SCOPE } from '../../domain/index.js';
+import { AppError } from '../../domain/index.js';
 import type { Services } from '../../services/index.js';
 import { errorEnvelope } from '../plugins/error-envelope.js';
 import { SESSION_COOKIE } from './web.routes.js';
@@ -11,17 +11,22 @@ export interface UiDeps {
   services: Services;
   /** The built UI (Vite's output: index.html and assets/); absent: a page says to build it. */
   uiDir?: string | undefined;
+  /**
+   * The origin signed content URLs point at when it is not the hub's own (an S3 endpoint): the
+   * viewer fetches file bytes from there, so the page's `connect-src` names it.
+   */
+  storageOrigin?: string | undefined;
 }
 
 /** The UI lives under this path; the API (/v1pre3, /v2), /oauth, /signin and /htsget stay as they are. */
 export const UI_BASE = '/app/';
 
 /**
- * A UI token lives this long: long enough for a working session's page (the UI asks again on a
- * 401), short enough that one read out of a page is soon useless. A 15-minute access token is
- * the usual lifetime of browser-held bearer tokens (OAuth 2.0 for Browser-Based Apps, 6.1).
+ * The part size the UI cuts uploads at, when the hub allows parts this large: the SDK's
+ * DEFAULT_PART_SIZE (16 MiB), whose reasons hold in a browser too (a resumed upload loses at most
+ * a part; a part is read whole into memory, four at a time).
  */
-export const UI_TOKEN_TTL_SECONDS = 15 * 60;
+export const UI_PART_SIZE = 16 * 1024 * 1024;
 
 /** The header the UI sends when it asks for a token: a cross-site page cannot send it (preflight). */
 export const UI_HEADER = 'x-seqhub-ui';
@@ -38,13 +43,18 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * The UI's pages may run only our own scripts, talk only to this hub, and not be framed. igv.js
- * sets inline styles and draws into canvases (blob: and data: images).
+ * The UI's pages may run only our own scripts, talk only to this hub (and to the storage that
+ * signed URLs point at), and not be framed. igv.js sets inline styles and draws into canvases
+ * (blob: and data: images).
  */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "connect-src 'self' data: blob:; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; " +
-  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+export function uiContentSecurityPolicy(storageOrigin?: string): string {
+  const connect = ["'self'", 'data:', 'blob:', ...(storageOrigin ? [storageOrigin] : [])];
+  return (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+    `connect-src ${connect.join(' ')}; worker-src 'self' blob:; font-src 'self' data:; object-src 'none'; ` +
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+  );
+}
 
 interface Asset {
   body: Buffer;
@@ -62,6 +72,13 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   const { services } = deps;
   const hidden = { schema: { hide: true }, config: { auth: false } } as const;
   const assets = new Map<string, Asset | null>();
+  const csp = uiContentSecurityPolicy(deps.storageOrigin);
+  // Files up to the part size go up in one request, so it must fit the single-part limit too.
+  // Read at request time: the OpenAPI build registers these routes without services.
+  const uploadPartSize = () => {
+    const { maxPartBytes, maxSinglePartBytes } = services.files.options;
+    return Math.min(UI_PART_SIZE, maxPartBytes, maxSinglePartBytes);
+  };
 
   /** A built file, read once and kept (gzipped too when worth it); null when there is none. */
   const asset = (name: string): Asset | null => {
@@ -81,16 +98,31 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
   };
 
   const send = (request: FastifyRequest, reply: FastifyReply, file: Asset) => {
-    reply.header('Content-Type', file.type).header('Vary', 'Accept-Encoding');
+    reply.header('Content-Type', file.type);
+    if (!reply.hasHeader('Vary')) reply.header('Vary', 'Accept-Encoding');
     if (file.gzip && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? '')))
       return reply.header('Content-Encoding', 'gzip').send(file.gzip);
     return reply.send(file.body);
   };
 
-  const indexPage = (request: FastifyRequest, reply: FastifyReply) => {
+  /** The session answer `POST /app/session` gives, for a live sign-in cookie. */
+  const openSession = async (request: FastifyRequest) => {
+    const opened = await services.web.openUiSession(request.cookies[SESSION_COOKIE], request.ip);
+    if (!opened) return undefined;
+    const { user, token, expiresAt } = opened;
+    return {
+      AccessToken: token,
+      ExpiresAt: expiresAt,
+      User: { Id: user.id, Name: user.name, Email: user.email },
+      UploadPartSize: uploadPartSize(),
+    };
+  };
+
+  const indexPage = async (request: FastifyRequest, reply: FastifyReply) => {
     reply
       .header('Cache-Control', 'no-cache')
-      .header('Content-Security-Policy', CSP)
+      .header('Vary', 'Cookie, Accept-Encoding')
+      .header('Content-Security-Policy', csp)
       .header('Referrer-Policy', 'same-origin')
       .header('X-Frame-Options', 'DENY')
       .header('X-Content-Type-Options', 'nosniff');
@@ -102,7 +134,20 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
         .send(
           '<!doctype html><title>seqhub</title><p>The web UI is not built: run <code>npm run build</code>.</p>',
         );
-    return send(request, reply, index);
+    // A signed-in browser's copy carries its session, so the page's first API call waits for no
+    // token request (the first load's longest wait, issue 9). That copy is never stored: not by
+    // the browser, not by a proxy. A cross-site page cannot read it (no CORS, no framing).
+    const session = await openSession(request);
+    if (!session) return send(request, reply, index);
+    // `<` escaped, so no value (a user's name) can close the element; module scripts run after
+    // the whole document is parsed, so the element is there for them wherever it stands.
+    const json = JSON.stringify(session).replace(/</g, '\\u003c');
+    const element = `<script type="application/json" id="seqhub-session">${json}</script>`;
+    const html = index.body.toString('utf8');
+    const page = html.includes('</head>')
+      ? html.replace('</head>', () => `${element}</head>`)
+      : `${html}${element}`;
+    return reply.header('Cache-Control', 'no-store').header('Content-Type', index.type).send(page);
   };
 
   app.get('/', hidden, async (_request, reply) => reply.redirect(UI_BASE, 302));
@@ -139,21 +184,8 @@ export async function uiRoutes(app: FastifyInstance, deps: UiDeps): Promise<void
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== `${request.protocol}://${request.host}`)
       return refuse(new AppError('Forbidden', 'Cross-origin requests cannot open a UI session'));
-    const user = await services.web.sessionUser(request.cookies[SESSION_COOKIE]);
-    if (!user) return refuse(new AppError('Unauthorized', 'Not signed in: sign in at /signin'));
-    const expiresAt = new Date(Date.now() + UI_TOKEN_TTL_SECONDS * 1000).toISOString();
-    const { token } = await services.auth.createToken(user.id, FULL_ACCESS_SCOPE, {
-      clientRef: 'seqhub-ui',
-      expiresAt,
-      actor: { kind: 'user', id: user.id },
-      clientIp: request.ip,
-    });
-    return {
-      Response: {
-        AccessToken: token,
-        ExpiresAt: expiresAt,
-        User: { Id: user.id, Name: user.name, Email: user.email },
-      },
-    };
+    const session = await openSession(request);
+    if (!session) return refuse(new AppError('Unauthorized', 'Not signed in: sign in at /signin'));
+    return { Response: session };
   });
 }

@@ -27,6 +27,8 @@ export interface WebDeps {
   csrfKey: string;
   /** The built web UI (served under /app/). */
   uiDir?: string | undefined;
+  /** Where signed content URLs point when not at the hub (an S3 endpoint's origin). */
+  storageOrigin?: string | undefined;
 }
 
 type Form = Record<string, unknown>;
@@ -112,7 +114,11 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
   });
 
   const hidden = { schema: { hide: true }, config: { auth: false } } as const;
-  await app.register(uiRoutes, { services, uiDir: deps.uiDir });
+  await app.register(uiRoutes, {
+    services,
+    uiDir: deps.uiDir,
+    storageOrigin: deps.storageOrigin,
+  });
   const protectedForm = { ...hidden, preHandler: app.csrfProtection } as const;
 
   // --- sign-in -------------------------------------------------------------------------------
@@ -203,7 +209,7 @@ export async function webRoutes(app: FastifyInstance, deps: WebDeps): Promise<vo
     </form>`;
 
   app.post('/signout', protectedForm, async (request, reply) => {
-    await services.web.signOut(request.cookies[SESSION_COOKIE]);
+    await services.web.signOut(request.cookies[SESSION_COOKIE], request.ip);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/signin', 303);
   });

@@ -1,6 +1,7 @@
 import type { FileParentRef, HubFile, Resource } from '../../sdk/index.js';
 import { badge, bytes, date, errorBox, fill, h, link, table } from '../dom.js';
-import { hub } from '../session.js';
+import { SigningIn, hub } from '../session.js';
+import { canResume, resumableUpload } from '../upload.js';
 import { propertiesTable } from './properties.js';
 
 export const samplePage = (
@@ -89,26 +90,45 @@ async function datasetPage(
     hidden: true,
     'aria-label': 'Upload progress',
   });
+  // The percentage beside the bar is not announced (the bar is); the status line is, once a phase.
+  const percent = h('span', { id: 'upload-percent', class: 'muted', 'aria-hidden': 'true' });
   const uploadStatus = h('div', { 'aria-live': 'polite', id: 'upload-status' });
   const upload = async (list: FileList | File[]) => {
     for (const file of [...list]) {
       progress.hidden = false;
       progress.value = 0;
+      let reused = 0;
       fill(uploadStatus, `Uploading ${file.name}…`);
       try {
-        await hub.uploadFile(parent, file, {
-          name: file.name,
+        await resumableUpload(parent, file, {
+          onResume: () => fill(uploadStatus, `Resuming ${file.name}…`),
+          onReused: (n) => {
+            reused += n;
+            fill(
+              uploadStatus,
+              `Resuming ${file.name}: ${bytes(reused)} of ${bytes(file.size)} already on the hub…`,
+            );
+          },
           onProgress: (done, total) => {
             progress.max = total || 1;
             progress.value = done;
+            fill(percent, `${total ? Math.floor((done / total) * 100) : 100}%`);
           },
         });
         fill(uploadStatus, `Uploaded ${file.name}.`);
       } catch (error) {
-        fill(uploadStatus, errorBox(error));
+        fill(
+          uploadStatus,
+          errorBox(
+            canResume(error) && !(error instanceof SigningIn)
+              ? `Upload of ${file.name} stopped (${error instanceof Error ? error.message : String(error)}). Drop the same file again to continue where it left off.`
+              : error,
+          ),
+        );
         return;
       } finally {
         progress.hidden = true;
+        fill(percent);
       }
     }
     await refreshFiles();
@@ -117,7 +137,13 @@ async function datasetPage(
     id: 'file-input',
     type: 'file',
     multiple: true,
-    onchange: (e: Event) => void upload((e.target as HTMLInputElement).files ?? []),
+    onchange: (e: Event) => {
+      const target = e.target as HTMLInputElement;
+      const files = [...(target.files ?? [])];
+      // Cleared, so that choosing the same file again (to resume it) is a change too.
+      target.value = '';
+      void upload(files);
+    },
   });
   const drop = h(
     'div',
@@ -177,6 +203,8 @@ async function datasetPage(
     h('h2', {}, 'Upload'),
     drop,
     progress,
+    ' ',
+    percent,
     uploadStatus,
     h('h2', {}, 'Properties'),
     await propertiesTable(parent.kind, parent.id, signal),

@@ -116,14 +116,14 @@ export class KyselyTokenRepository implements TokenRepository {
     return row && toId(row.id);
   }
 
-  async revokeByClient(clientRef: string, at: string): Promise<string[]> {
-    const rows = await this.db
+  async revokeByClient(clientRef: string, at: string, userId?: string): Promise<string[]> {
+    let q = this.db
       .updateTable('access_tokens')
       .set({ revoked_at: at })
       .where('revoked_at', 'is', null)
-      .where('client_ref', '=', clientRef)
-      .returning('id')
-      .execute();
+      .where('client_ref', '=', clientRef);
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    const rows = await q.returning('id').execute();
     return rows.map((r) => toId(r.id));
   }
 
