@@ -15,18 +15,11 @@ export const FASTQ_QC_APPLICATION: ApplicationRef = { id: '3', name: 'FASTQ QC' 
 /** Built-in apps (issue 12, src/apps): alignment, duplicate marking and variant calling. */
 export const RESEQUENCING_APPLICATION: ApplicationRef = { id: '4', name: 'Resequencing' };
 
-/**
- * The hub's own web UI (issue 9): the client of the short-lived tokens `POST /app/session` issues,
- * so that signing out can revoke them. Far from the built-in apps, which count up from 1.
- */
-export const WEB_UI_APPLICATION: ApplicationRef = { id: '999', name: 'seqhub web UI' };
-
 const KNOWN: ApplicationRef[] = [
   API_CLIENT_APPLICATION,
   DEMUX_APPLICATION,
   FASTQ_QC_APPLICATION,
   RESEQUENCING_APPLICATION,
-  WEB_UI_APPLICATION,
 ];
 
 /** Names an application registered at run time (src/apps registerApplication) in its sessions. */

@@ -1,17 +1,18 @@
 import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  AppError,
-  FULL_ACCESS_SCOPE,
-  WEB_UI_APPLICATION,
-  badRequest,
-  type User,
-} from '../domain/index.js';
+import { AppError, FULL_ACCESS_SCOPE, badRequest, type User } from '../domain/index.js';
 import type { Clock, Repositories } from '../ports.js';
 import type { AuthService } from './auth.service.js';
 import type { FailureLimiter } from './failure-limiter.js';
 
 /** Passwords: at least this long (NIST SP 800-63B 5.1.1.2), and a sane upper bound. */
+/**
+ * The `client_ref` of the web UI's tokens: a negative number, which no registered OAuth client's
+ * id (counting up from 1) can ever be, so deleting a client never revokes UI tokens and sign-out
+ * never revokes another client's.
+ */
+export const WEB_UI_CLIENT_REF = '-1';
+
 const MIN_PASSWORD_LENGTH = 8;
 const MAX_PASSWORD_LENGTH = 1024;
 /** A browser session lasts this long from sign-in (a working day and a half). */
@@ -122,7 +123,7 @@ export class WebAuthService {
       this.clock.now().getTime() + UI_TOKEN_TTL_SECONDS * 1000,
     ).toISOString();
     const { token } = await this.auth.createToken(user.id, FULL_ACCESS_SCOPE, {
-      clientRef: WEB_UI_APPLICATION.id,
+      clientRef: WEB_UI_CLIENT_REF,
       expiresAt,
       actor: { kind: 'user', id: user.id },
       ...(clientIp !== undefined && { clientIp }),
@@ -142,7 +143,7 @@ export class WebAuthService {
     if (user)
       await this.auth.revokeClientTokens(
         user.id,
-        WEB_UI_APPLICATION.id,
+        WEB_UI_CLIENT_REF,
         { kind: 'user', id: user.id },
         clientIp,
       );

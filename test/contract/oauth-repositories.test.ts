@@ -145,20 +145,20 @@ describe.each(backends())('OAuth repositories on $kind', (backend) => {
       userId: user.id,
       tokenHash: 'ui-1',
       scope: '',
-      clientRef: '999',
+      clientRef: '-1',
     });
     const theirs = await repos.tokens.create({
       userId: other.id,
       tokenHash: 'ui-2',
       scope: '',
-      clientRef: '999',
+      clientRef: '-1',
     });
     const cli = await repos.tokens.create({ userId: user.id, tokenHash: 'ui-3', scope: '' });
-    expect(await repos.tokens.revokeByClient('999', now, user.id)).toEqual([mine.id]);
+    expect(await repos.tokens.revokeByClient('-1', now, user.id)).toEqual([mine.id]);
     expect(await repos.tokens.findByHash('ui-1')).toBeUndefined();
     expect((await repos.tokens.findByHash('ui-2'))?.token.id).toBe(theirs.id);
     expect((await repos.tokens.findByHash('ui-3'))?.token.id).toBe(cli.id);
-    expect(await repos.tokens.revokeByClient('999', now, user.id)).toEqual([]);
+    expect(await repos.tokens.revokeByClient('-1', now, user.id)).toEqual([]);
   });
 
   it('settings.putIfAbsent keeps the first value (the CSRF and URL-signing keys of every process)', async () => {
