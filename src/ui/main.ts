@@ -1,7 +1,7 @@
 import './style.css';
 import { fill, h, errorBox, loading } from './dom.js';
 import { projectsPage } from './pages/projects.js';
-import { SigningIn, session } from './session.js';
+import { currentUser, SigningIn, session } from './session.js';
 
 /** A page: fills `main`; `signal` aborts when the user navigates away. */
 export type PageRender = (
@@ -99,6 +99,26 @@ void (async () => {
   // The page starts at once: its API calls wait for the session themselves, which is usually in
   // the page already (the hub inlines it, see session.ts), else one request away.
   const rendered = render();
+  // A project opened through a share link (`?link=`) by someone not signed in: the page reads
+  // with the link's secret alone (docs/ui.md), so it must not send them to sign in.
+  const viaLink =
+    currentUser === undefined &&
+    /^\/app\/projects\/[^/]+/.test(location.pathname) &&
+    new URLSearchParams(location.search).has('link');
+  if (viaLink) {
+    fill(
+      document.getElementById('who')!,
+      'Reading through a share link ',
+      h(
+        'a',
+        { href: `/signin?next=${encodeURIComponent(location.pathname + location.search)}` },
+        'Sign in',
+      ),
+    );
+    await rendered;
+    performance.mark('seqhub:first-render');
+    return;
+  }
   try {
     const { user } = await session();
     fill(

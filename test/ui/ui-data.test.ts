@@ -347,6 +347,19 @@ describe.skipIf(!HAVE_CHROMIUM)(
       expect(await bobPage.getByRole('button', { name: 'Create app result' }).count()).toBe(0);
       await ui.shot(bobPage, '27-project-through-link');
 
+      // Someone not signed in at all reads it too: no detour through the sign-in page.
+      const anonContext = await ui.newContext();
+      const anonPage = await anonContext.newPage();
+      await anonPage.goto(link);
+      await anonPage.getByRole('heading', { name: 'Data Project' }).waitFor();
+      await anonPage.locator('#via-link').waitFor();
+      await anonPage.locator('[role=tabpanel] table tbody tr').first().waitFor();
+      expect(new URL(anonPage.url()).pathname).toBe(`/app/projects/${projectId}`);
+      expect(await anonPage.locator('#who').textContent()).toMatch(/Reading through a share link/);
+      await anonPage.getByRole('tab', { name: 'App Results' }).click();
+      await anonPage.locator('[role=tabpanel] td', { hasText: 'Demultiplexing reports' }).waitFor();
+      await ui.shot(anonPage, '27b-project-through-link-signed-out');
+
       // Alice deactivates it: the link no longer opens the project.
       await page.getByRole('button', { name: 'Deactivate link For Bob' }).click();
       await page.getByText('Link For Bob no longer works.').waitFor();
@@ -360,6 +373,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
       });
       expect(direct.status).toBe(401);
       await ui.shot(bobPage, '29-share-link-inactive');
+      await anonPage.reload();
+      await anonPage.locator('#link-inactive').waitFor();
+      await anonContext.close();
       await bobContext.close();
     });
 
