@@ -56,6 +56,8 @@ export class KyselySearchRepository implements SearchRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly kind: DbKind,
+    /** PostgreSQL connections planning every run for its values (DbHandle.customPlans). */
+    private readonly customPlans?: Kysely<Database>,
   ) {}
 
   private async source(
@@ -353,14 +355,19 @@ export class KyselySearchRepository implements SearchRepository {
     // Planned for its own words (ADR 0002: connections use generic plans otherwise). A generic
     // plan cannot know a word matches 10 rows or 100,000 and chose a GIN bitmap of every match:
     // bench/search, KIT5 p50 14 -> 959 ms.
+    // One round trip on the custom-plan connections; without them (a repository made over a
+    // bare handle), in a transaction that sets the mode for itself.
     const gin = async (cap: RawBuilder<unknown>) => {
       const statement = ginStatement(cap);
+      const customPlans = this.customPlans;
       const result = this.db.isTransaction
         ? await statement.execute(this.db)
-        : await this.db.transaction().execute(async (trx) => {
-            await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
-            return statement.execute(trx);
-          });
+        : customPlans
+          ? await statement.execute(customPlans)
+          : await this.db.transaction().execute(async (trx) => {
+              await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
+              return statement.execute(trx);
+            });
       return pageOf(result.rows);
     };
     const word = plainWord(query.terms);
