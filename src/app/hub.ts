@@ -69,7 +69,7 @@ export async function openHub(config: Config, clock: Clock = systemClock): Promi
     await db.close();
     throw error;
   }
-  const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()));
+  const repos = kyselyRepositories(db.db, db.kind, () => isoNow(clock.now()), db.customPlans);
   const { sessionTtlSeconds, tokenFailuresPerIp, ...oauth } = config.oauth;
   let onJobError: (error: unknown) => void = () => undefined;
   let queue: JobQueue & { close?(): Promise<void> };

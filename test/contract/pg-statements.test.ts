@@ -37,6 +37,33 @@ describe.skipIf(postgres.length === 0).each(postgres)('prepared statements on $k
     expect(rows[0]?.plan_cache_mode).toBe('force_generic_plan');
   });
 
+  it('has custom-plan connections for statements planned for their values (ADR 0003)', async () => {
+    const { rows } = await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(
+      handle.customPlans!,
+    );
+    expect(rows[0]?.plan_cache_mode).toBe('force_custom_plan');
+    // A named statement there is planned for each run's values: a skewed column gets an index
+    // scan for its rare value and a sequential scan for its common one.
+    await sql`create table skew (id integer primary key, k text)`.execute(other.db);
+    await sql`insert into skew select g, case when g = 1 then 'rare' else 'common' end
+      from generate_series(1, 5000) g`.execute(other.db);
+    await sql`create index skew_k on skew (k)`.execute(other.db);
+    await sql`analyze skew`.execute(other.db);
+    const plan = async (k: string) => {
+      for (let i = 0; i < 6; i++)
+        await sql`select id from skew where k = ${k}`.execute(handle.customPlans!);
+      const { rows } = await sql<{ name: string; generic_plans: string; custom_plans: string }>`
+        select name, generic_plans, custom_plans from pg_prepared_statements
+        where statement like 'select id from skew%'`.execute(handle.customPlans!);
+      return rows;
+    };
+    const runs = await plan('rare');
+    await plan('common');
+    expect(runs).toHaveLength(1);
+    expect(Number(runs[0]!.generic_plans)).toBe(0);
+    expect(Number(runs[0]!.custom_plans)).toBeGreaterThanOrEqual(6);
+  });
+
   it('answers a select * again after another connection adds a column', async () => {
     const read = (id: number) =>
       handle.db

@@ -20,6 +20,12 @@ export type DbConfig =
 export interface DbHandle {
   kind: DbKind;
   db: Kysely<Database>;
+  /**
+   * PostgreSQL only: connections whose statements are planned for their values on every run
+   * (`plan_cache_mode = force_custom_plan`), for the few statements whose best plan depends on
+   * them (search's GIN statement, ADR 0003). Not for writes: it is another connection.
+   */
+  customPlans?: Kysely<Database>;
   close(): Promise<void>;
 }
 
@@ -51,28 +57,50 @@ export function openDatabase(config: DbConfig): DbHandle {
     });
     return { kind: 'sqlite', db, close: () => db.destroy() };
   }
-  const pool = new pg.Pool({
-    connectionString: config.url,
-    max: config.poolSize ?? PG_POOL_SIZE,
-  });
-  // An idle client that loses its server must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+  const size = config.poolSize ?? PG_POOL_SIZE;
   // Our statements are prepared by name (below) and their shapes are fixed, so one generic plan
   // per statement serves every parameter: planning cost 0.5-2.2 ms of a deep samples page, run
   // 0.3 ms. PostgreSQL's own choice kept re-planning it (the generic estimate for LIMIT/OFFSET
-  // parameters looks dear). pg queues this before any query the pool hands the client out for.
+  // parameters looks dear).
+  const db = postgresPool(config.url, size, 'force_generic_plan');
+  // Statements whose plan must follow their values (ADR 0003) run here, still prepared by name
+  // (parsed once) but planned on every run, in one round trip. They used to run in a transaction
+  // with `SET LOCAL plan_cache_mode`: four round trips, and under load (bench/search, 10
+  // connections on 2 vCPUs) each of `BEGIN`, `SET LOCAL` and `COMMIT` waited p50 1.3-4.6 ms.
+  // As many as the main pool (opened on first use): with half as many, searches waited for a
+  // connection (bench/search: checkout p50 6-12 ms, p99 44-46 ms; ADR 0003, addendum 2).
+  const customPlans = postgresPool(config.url, size, 'force_custom_plan');
+  return {
+    kind: 'postgres',
+    db,
+    customPlans,
+    close: async () => {
+      await Promise.all([db.destroy(), customPlans.destroy()]);
+    },
+  };
+}
+
+/** A Kysely over a pg pool whose connections run with the given `plan_cache_mode`. */
+function postgresPool(
+  url: string,
+  max: number,
+  planCacheMode: 'force_generic_plan' | 'force_custom_plan',
+): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  // pg queues this before any query the pool hands the client out for.
   pool.on('connect', (client) => {
     // pg-pool listens for errors only on idle clients: a connection that dies while Kysely holds
     // its client (between the statements of a transaction, say) emitted 'error' on a client with
     // no listener and took the whole process down (test/e2e/faults-dependencies.test.ts cuts
     // PostgreSQL). The waiting queries still reject, and the pool drops the broken client.
     client.on('error', () => undefined);
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
+    client.query(`SET plan_cache_mode = ${planCacheMode}`).catch(() => undefined);
   });
-  const db = new Kysely<Database>({
+  return new Kysely<Database>({
     dialect: new PostgresDialect({ pool: preparingStatements(pool) }),
   });
-  return { kind: 'postgres', db, close: () => db.destroy() };
 }
 
 /**

@@ -18,11 +18,15 @@ import {
 } from './sharing.repository.js';
 import { KyselyTokenRepository, KyselyUserRepository } from './user.repository.js';
 
-/** All repositories over one Kysely handle (the database, or an open transaction). */
+/**
+ * All repositories over one Kysely handle (the database, or an open transaction). `customPlans`:
+ * PostgreSQL's custom-plan connections (DbHandle), for search outside transactions.
+ */
 export function kyselyRepositories(
   db: Kysely<Database>,
   kind: DbKind,
   now: () => string,
+  customPlans?: Kysely<Database>,
 ): Repositories {
   return {
     users: new KyselyUserRepository(db, now),
@@ -37,7 +41,7 @@ export function kyselyRepositories(
     files: new KyselyFileRepository(db, now),
     settings: new KyselySettingsRepository(db),
     properties: new KyselyPropertyRepository(db, now),
-    search: new KyselySearchRepository(db, kind),
+    search: new KyselySearchRepository(db, kind, db.isTransaction ? undefined : customPlans),
     oauth: new KyselyOAuthRepository(db, now),
     webAuth: new KyselyWebAuthRepository(db, now),
     shares: new KyselyShareRepository(db, now),
@@ -45,7 +49,7 @@ export function kyselyRepositories(
     audit: new KyselyAuditLog(db, now),
     transaction: (work) =>
       db.isTransaction
-        ? work(kyselyRepositories(db, kind, now))
+        ? work(kyselyRepositories(db, kind, now, customPlans))
         : db.transaction().execute((trx) => work(kyselyRepositories(trx, kind, now))),
   };
 }

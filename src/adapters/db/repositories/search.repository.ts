@@ -56,6 +56,8 @@ export class KyselySearchRepository implements SearchRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly kind: DbKind,
+    /** PostgreSQL connections planning every run for its values (DbHandle.customPlans). */
+    private readonly customPlans?: Kysely<Database>,
   ) {}
 
   private async source(
@@ -327,56 +329,13 @@ export class KyselySearchRepository implements SearchRepository {
     }
 
     const tsq = sql`to_tsquery('simple'::regconfig, ${tsQuery(query.terms)})`;
-    const word = plainWord(query.terms);
-    if (word !== undefined && filter.access.global) {
-      // One plain word (most searches), from search_words (migration 0012): the slice is the
-      // newest SEARCH_MAX_HITS visible hits, read, counted and ranked (each word row holds its
-      // ts_rank) by an index-only scan; search_index rows are visited for the page only, or for
-      // every hit when the order needs names or dates. Every plan serves every word (no plan
-      // choice), so this runs on the connection's generic plan, without a transaction (ADR 0003).
-      const kinds =
-        filter.kinds.length < 7
-          ? sql` AND w.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`
-          : sql``;
-      const pageIds =
-        page.sortBy === 'Score'
-          ? sql`SELECT * FROM r ORDER BY ${order} LIMIT ${limit + page.offset}`
-          : sql`SELECT * FROM r`;
-      const result = await sql<PageRow & { total: string }>`
-        WITH m AS MATERIALIZED (
-          SELECT w.id, w.rank FROM search_words w
-          WHERE w.word = ${word} AND (w.project_id IN (${visibleIds('project', filter.viewer)})
-            OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}
-          ORDER BY w.id DESC LIMIT ${cap}),
-        e AS MATERIALIZED (
-          SELECT si.id, w.rank FROM search_index si
-          JOIN search_words w ON w.word = ${word} AND w.id = si.id
-          WHERE si.name_lc = ${exactName} AND ${conds}),
-        s AS MATERIALIZED (
-          SELECT id, 1 AS exact, rank FROM e
-          UNION ALL
-          (SELECT id, 0 AS exact, rank FROM m WHERE id NOT IN (SELECT id FROM e)
-           ORDER BY id DESC LIMIT greatest(0, ${cap} - (SELECT count(*) FROM e)))),
-        c AS (SELECT count(*) AS n FROM s),
-        r AS (
-          SELECT id, exact,
-            CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)} THEN rank ELSE 0 END AS rank
-          FROM s),
-        p AS (
-          SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact, t.rank
-          FROM (${pageIds}) t JOIN search_index si ON si.id = t.id
-          ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
-        SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`.execute(this.db);
-      return pageOf(result.rows);
-    }
-
     // PostgreSQL: one statement. The slice keeps each row's tsvector, and ts_rank runs only
     // when the slice is small; the count rides along (LEFT JOIN: an empty page still has it).
     // The constant inner LIMIT lets the planner read a common word's rows in table order until
     // it has enough (EXPLAIN ANALYZE, `kit5` over 1M rows: a GIN bitmap of all 100,000 matches
     // took 94 ms of 151; a scan stopping at 1,000 rows, 9 ms).
     const cols = sql`si.id, si.kind, si.resource_id, si.name_lc, si.created_at, si.tsv`;
-    const statement = sql<PageRow & { total: string }>`
+    const ginStatement = (cap: RawBuilder<unknown>) => sql<PageRow & { total: string }>`
       WITH e AS MATERIALIZED (
         SELECT ${cols}, 1 AS exact FROM search_index si
         WHERE si.name_lc = ${exactName} AND si.tsv @@ ${tsq} AND ${conds}),
@@ -396,13 +355,83 @@ export class KyselySearchRepository implements SearchRepository {
     // Planned for its own words (ADR 0002: connections use generic plans otherwise). A generic
     // plan cannot know a word matches 10 rows or 100,000 and chose a GIN bitmap of every match:
     // bench/search, KIT5 p50 14 -> 959 ms.
-    const result = this.db.isTransaction
-      ? await statement.execute(this.db)
-      : await this.db.transaction().execute(async (trx) => {
-          await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
-          return statement.execute(trx);
-        });
-    return pageOf(result.rows);
+    // One round trip on the custom-plan connections; without them (a repository made over a
+    // bare handle), in a transaction that sets the mode for itself.
+    const gin = async (cap: RawBuilder<unknown>) => {
+      const statement = ginStatement(cap);
+      const customPlans = this.customPlans;
+      const result = this.db.isTransaction
+        ? await statement.execute(this.db)
+        : customPlans
+          ? await statement.execute(customPlans)
+          : await this.db.transaction().execute(async (trx) => {
+              await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
+              return statement.execute(trx);
+            });
+      return pageOf(result.rows);
+    };
+    const word = plainWord(query.terms);
+    const words = word !== undefined ? [word] : plainWords(query.terms);
+    if (words !== undefined && filter.access.global) {
+      // One plain word (most searches), from search_words (migration 0012): the slice is the
+      // newest SEARCH_MAX_HITS visible hits, read, counted and ranked (each word row holds its
+      // ts_rank) by an index-only scan; search_index rows are visited for the page only, or for
+      // every hit when the order needs names or dates. Every plan serves every word (no plan
+      // choice), so this runs on the connection's generic plan, without a transaction (ADR 0003).
+      // Several plain words, all required, go to GIN first, for at most SEARCH_RANKED_MAX + 1
+      // hits: GIN's posting lists answer "none" or "a few" (ranked) cheaply. Only past that are
+      // they counted and paged here, joined by id: GIN would visit one search_index heap row per
+      // hit counted, 1,000 random pages (bench/search: `KIT<k> TISSUE<t>` with common rows, the
+      // mix's p99); the join reads the words' key ranges in id order (ADR 0003, addendum 2).
+      if (query.terms.length > 1) {
+        const few = await gin(sql.lit(SEARCH_RANKED_MAX + 1));
+        if (few.totalCount <= SEARCH_RANKED_MAX) return few;
+      }
+      const [first, ...more] = words;
+      const joins = sql.join(
+        more.map((other, i) => {
+          const alias = sql.raw(`w${i + 1}`);
+          return sql` JOIN search_words ${alias} ON ${alias}.word = ${other} AND ${alias}.id = w.id`;
+        }),
+        sql``,
+      );
+      const kinds =
+        filter.kinds.length < 7
+          ? sql` AND w.kind IN (${sql.join(filter.kinds.map((k) => sql.lit(k)))})`
+          : sql``;
+      const pageIds =
+        page.sortBy === 'Score'
+          ? sql`SELECT * FROM r ORDER BY ${order} LIMIT ${limit + page.offset}`
+          : sql`SELECT * FROM r`;
+      const result = await sql<PageRow & { total: string }>`
+        WITH m AS MATERIALIZED (
+          SELECT w.id, w.rank FROM search_words w${joins}
+          WHERE w.word = ${first} AND (w.project_id IN (${visibleIds('project', filter.viewer)})
+            OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}
+          ORDER BY w.id DESC LIMIT ${cap}),
+        e AS MATERIALIZED (
+          SELECT si.id, w.rank FROM search_index si
+          JOIN search_words w ON w.word = ${first} AND w.id = si.id${joins}
+          WHERE si.name_lc = ${exactName} AND ${conds}),
+        s AS MATERIALIZED (
+          SELECT id, 1 AS exact, rank FROM e
+          UNION ALL
+          (SELECT id, 0 AS exact, rank FROM m WHERE id NOT IN (SELECT id FROM e)
+           ORDER BY id DESC LIMIT greatest(0, ${cap} - (SELECT count(*) FROM e)))),
+        c AS (SELECT count(*) AS n FROM s),
+        r AS (
+          SELECT id, exact,
+            CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)} THEN rank ELSE 0 END AS rank
+          FROM s),
+        p AS (
+          SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact, t.rank
+          FROM (${pageIds}) t JOIN search_index si ON si.id = t.id
+          ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
+        SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`.execute(this.db);
+      return pageOf(result.rows);
+    }
+
+    return gin(cap);
   }
 }
 
@@ -424,6 +453,21 @@ export function plainWord(terms: readonly SearchTerm[]): string | undefined {
   if (!term || term.prefix || term.nameOnly || term.words.length !== 1) return undefined;
   const word = term.words[0]!;
   return /^(?:[a-z][a-z0-9]*|[0-9]+)$/.test(word) ? word : undefined;
+}
+
+/**
+ * The query's words when it is 2 to 4 terms, each one plain word (see {@link plainWord}), all
+ * required: search_words can count their common rows. A repeated word counts once.
+ */
+export function plainWords(terms: readonly SearchTerm[]): string[] | undefined {
+  if (terms.length < 2 || terms.length > 4) return undefined;
+  const words: string[] = [];
+  for (const term of terms) {
+    const word = plainWord([term]);
+    if (word === undefined) return undefined;
+    if (!words.includes(word)) words.push(word);
+  }
+  return words;
 }
 
 /**
