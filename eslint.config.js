@@ -97,7 +97,16 @@ const browserSafeSdk = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'seqhub-data/', 'bench/results/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'seqhub-data/',
+      'bench/results/',
+      '.bench-data/',
+      'test-output/',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
