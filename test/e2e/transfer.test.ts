@@ -360,7 +360,7 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     expect(readdirSync(uploads).filter((f) => f.startsWith('files-'))).toEqual([]);
   });
 
-  it('await appsession: exit 0 on Complete, 11 on Aborted, 10 on NeedsAttention, 124 on --timeout, 4 on an unknown id', async () => {
+  it('await appsession: exit 0 on Complete, 11 on Aborted, 10 on NeedsAttention, 124 on --timeout, 7 on an unknown id', async () => {
     const session = async () =>
       (await api('POST', `projects/${project}/appresults`, { Name: `w${Math.random()}` })).Response
         .AppSession.Id as string;
