@@ -32,7 +32,11 @@ export const launchChromium = (): Promise<Browser> =>
 /** Builds src/ui into a fresh temporary folder (SEQHUB_UI_DIR of the test hub); returns it. */
 export async function buildUi(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'seqhub-ui-build-'));
-  await build({ configFile: resolve('vite.ui.config.ts'), build: { outDir, emptyOutDir: true } });
+  await build({
+    configFile: resolve('vite.ui.config.ts'),
+    build: { outDir, emptyOutDir: true },
+    logLevel: 'warn',
+  });
   return outDir;
 }
 

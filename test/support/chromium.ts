@@ -1,33 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { User } from '../../src/domain/index.js';
 import { backends } from './backends.js';
+import { buildUi, launchChromium, signInUi } from './chromium-ui.js';
 import { startTestHub, type TestHub } from './hub.js';
+
+export { CHROMIUM, CHROMIUM_FLAGS, HAVE_CHROMIUM } from './chromium-ui.js';
 
 /**
  * A real hub serving a fresh Vite build of src/ui, and Debian's Chromium (headless, the flags of
  * env's node machine notes) to drive it with playwright-core: what the browser tests under
  * test/ui share. Screenshots go to test-output/ui/.
  */
-export const CHROMIUM = '/usr/bin/chromium';
-export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const UI_OUT = resolve('test-output/ui');
 export const UI_PASSWORD = 'correct horse battery staple';
-
-/** No sandbox as root, no background calls home. */
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface UiHarness {
   hub: TestHub;
@@ -44,14 +31,9 @@ export interface UiHarness {
 /** Builds the UI into a temporary folder, starts a hub serving it and launches Chromium. */
 export async function startUiHarness(): Promise<UiHarness> {
   mkdirSync(UI_OUT, { recursive: true });
-  const uiDir = mkdtempSync(join(tmpdir(), 'seqhub-ui-build-'));
-  await build({
-    configFile: resolve('vite.ui.config.ts'),
-    build: { outDir: uiDir, emptyOutDir: true },
-    logLevel: 'warn',
-  });
+  const uiDir = await buildUi();
   const hub = await startTestHub(backends()[0]!, { env: { SEQHUB_UI_DIR: uiDir } });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const browser = await launchChromium();
   const requested: string[] = [];
   return {
     hub,
@@ -70,15 +52,7 @@ export async function startUiHarness(): Promise<UiHarness> {
       context.on('request', (r) => requested.push(r.url()));
       return context;
     },
-    async signIn(page, email) {
-      await page.goto(`${hub.url}/app/`);
-      await page.waitForURL(/\/signin/);
-      await page.getByLabel('Email').fill(email);
-      await page.getByLabel('Password').fill(UI_PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/app\/?$/);
-      await page.getByRole('heading', { name: 'Projects' }).waitFor();
-    },
+    signIn: (page, email) => signInUi(page, hub.url, email, UI_PASSWORD),
     shot: (page, name) => page.screenshot({ path: join(UI_OUT, `${name}.png`), fullPage: true }),
     async close() {
       await browser.close();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -8,6 +8,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/domain/index.js';
 import { backends } from '../support/backends.js';
+import { CHROMIUM, CHROMIUM_FLAGS, HAVE_CHROMIUM } from '../support/chromium-ui.js';
 import { api, importRun } from '../support/demux-http.js';
 import { NA12878, fixture } from '../support/genomics.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
@@ -17,22 +18,8 @@ import { writeSyntheticRun } from '../support/synthetic-run.js';
  * The web UI (issue 9) in Debian's Chromium, headless, driven by playwright-core against a real
  * hub on 127.0.0.1 serving a fresh Vite build of src/ui. Screenshots go to test-output/ui/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM)
   process.stderr.write(`${CHROMIUM} not found (Debian package chromium): UI tests skipped\n`);
-
-/** The flags of env's node machine notes: no sandbox as root, no background calls home. */
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const OUT = resolve('test-output/ui');
 const PASSWORD = 'correct horse battery staple';
@@ -83,7 +70,7 @@ describe.skipIf(!HAVE_CHROMIUM)('web UI in Chromium', () => {
     alice = await hub.newUser({ name: 'Alice' });
     bob = await hub.newUser({ name: 'Bob' });
     for (const u of [alice, bob]) await hub.server.hub.services.web.setPasswordOf(u.user, PASSWORD);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
     aliceContext = await newContext();
     page = await aliceContext.newPage();
     page.on('pageerror', (e) => process.stderr.write(`PAGEERROR ${e.message}\n`));
