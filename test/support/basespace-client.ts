@@ -34,13 +34,8 @@ export class PythonSdkClient {
     return { status: res.status, body: await res.json(), headers: res.headers };
   }
 
-  async post(path: string, body: unknown): Promise<Reply> {
-    const res = await fetch(`${this.base}/v1pre3/${path}`, {
-      method: 'POST',
-      headers: this.headers(),
-      body: JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json(), headers: res.headers };
+  post(path: string, body: unknown): Promise<Reply> {
+    return this.postText(path, JSON.stringify(body));
   }
 
   /**
