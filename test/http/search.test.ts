@@ -402,13 +402,26 @@ describe.each(backends())('search past 1,000 hits on $kind', (backend) => {
     const add = (Name: string, Description: string) =>
       alice.post(`projects/${project.Id}/samples`, { Name, Description });
     const both = Array.from({ length: 250 }, (_, i) => `pair-${String(i).padStart(3, '0')}`);
+    // pair-i also has `two` (i < 200: 200 rows), `three` (i >= 49: 201) and `late` (i < 210).
+    const words = (i: number) =>
+      ['alpha omega', i < 200 ? 'two' : '', i >= 49 ? 'three' : '', i < 210 ? 'late' : '']
+        .filter(Boolean)
+        .join(' ');
     for (let i = 0; i < both.length; i += 16)
-      await Promise.all(both.slice(i, i + 16).map((name) => add(name, 'alpha omega')));
+      await Promise.all(both.slice(i, i + 16).map((name, j) => add(name, words(i + j))));
     for (let i = 0; i < 5; i++) {
       await add(`only-alpha-${i}`, 'alpha');
       await add(`only-omega-${i}`, 'omega');
     }
     await add('Alpha Omega', 'x');
+    const alphaThree = sdkResponse(
+      await alice.post('projects/', { Name: 'Alpha Three Project', Description: 'three' }),
+    );
+    // 40 newer rows with `late` alone: neither word's newest rows are common ones.
+    for (let i = 0; i < 40; i += 8)
+      await Promise.all(
+        Array.from({ length: 8 }, (_, j) => add(`late-${String(i + j).padStart(2, '0')}`, 'late')),
+      );
     const r = await search({ query: 'alpha omega' });
     expect(r).toMatchObject({ TotalCount: 251, DisplayedCount: 10 });
     expect(r.Items[0]).toMatchObject({ Type: 'Sample', Sample: { Name: 'Alpha Omega' } });
@@ -436,7 +449,52 @@ describe.each(backends())('search past 1,000 hits on $kind', (backend) => {
     expect((await search({ query: 'alpha omega', scope: 'projects' })).TotalCount).toBe(0);
     expect((await search({ query: 'alpha omega common' })).TotalCount).toBe(0);
     expect((await search({ query: 'alpha pair' })).TotalCount).toBe(250);
+    expect((await search({ query: 'alpha omega', scope: 'samples' })).TotalCount).toBe(251);
+    // Around SEARCH_RANKED_MAX (PostgreSQL: search_words' probe of the common rows decides
+    // whether GIN runs, ADR 0003 addendum 3): 200 hits are ranked, 201 are not.
+    // Ranked as GIN ranks: ts_rank of the whole query (the word table holds one word's rank).
+    const ginScores = async (query: string, items: any[]) => {
+      if (backend.kind !== 'postgres') return items.map((i: any) => i.Score);
+      const { rows } = await sql<{ kind: string; resource_id: string; rank: number }>`
+        SELECT kind, resource_id, ts_rank(tsv, to_tsquery('simple'::regconfig, ${query})) AS rank
+        FROM search_index`.execute(hub.server.hub.db.db);
+      const rank = new Map(rows.map((r) => [`${r.kind}:${r.resource_id}`, Number(r.rank)]));
+      return items.map((i: any) => {
+        const id = (i.Sample ?? i.Project).Id;
+        return Math.round(rank.get(`${i.Type.toLowerCase()}:${id}`)! * 1e6) / 1e6;
+      });
+    };
+    const ranked = await search({ query: 'two alpha', Limit: 200 });
+    expect(ranked).toMatchObject({ TotalCount: 200, DisplayedCount: 200 });
+    expect(ranked.Items.every((i: any) => i.Score > 0 && i.Score < 1000)).toBe(true);
+    expect(ranked.Items.map((i: any) => i.Score)).toEqual(
+      await ginScores("'two' & 'alpha'", ranked.Items),
+    );
+    expect(ranked.Items.map((i: any) => i.Sample.Name).sort()).toEqual(both.slice(0, 200));
+    // One visible hit in scope of 202 common rows: ranked too.
+    const inScope = await search({ query: 'three alpha', scope: 'projects' });
+    expect(inScope).toMatchObject({ TotalCount: 1, Items: [{ Project: { Id: alphaThree.Id } }] });
+    expect(inScope.Items[0].Score).toBeGreaterThan(0);
+    expect([inScope.Items[0].Score]).toEqual(await ginScores("'three' & 'alpha'", inScope.Items));
+    const unranked = await search({ query: 'three alpha', scope: 'samples', Limit: 201 });
+    expect(unranked).toMatchObject({ TotalCount: 201, DisplayedCount: 201 });
+    expect(unranked.Items.every((i: any) => i.Score === 0)).toBe(true);
+    expect(unranked.Items.map((i: any) => i.Sample.Name).sort()).toEqual(both.slice(49));
+    // More than SEARCH_RANKED_MAX common rows, but none among either word's newest rows.
+    const late = await search({ query: 'late alpha', Limit: 1000 });
+    expect(late).toMatchObject({ TotalCount: 210, DisplayedCount: 210 });
+    expect(late.Items.map((i: any) => i.Sample.Name).sort()).toEqual(both.slice(0, 210));
+    expect((await search({ query: 'late omega', scope: 'projects' })).TotalCount).toBe(0);
     const stranger = new PythonSdkClient(hub.url, (await hub.newUser({ name: 'Stranger' })).token);
     expect(sdkResponse(await stranger.get('search', { query: 'alpha omega' })).TotalCount).toBe(0);
+    // Their one common row among Alice's 202 is ranked, as GIN ranks it.
+    const theirs = sdkResponse(await stranger.post('projects/', { Name: 'Theirs' }));
+    await stranger.post(`projects/${theirs.Id}/samples`, {
+      Name: 'theirs',
+      Description: 'three alpha',
+    });
+    const own = sdkResponse(await stranger.get('search', { query: 'three alpha' }));
+    expect(own).toMatchObject({ TotalCount: 1, Items: [{ Sample: { Name: 'theirs' } }] });
+    expect([own.Items[0].Score]).toEqual(await ginScores("'three' & 'alpha'", own.Items));
   }, 120_000);
 });

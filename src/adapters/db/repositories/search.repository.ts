@@ -378,15 +378,14 @@ export class KyselySearchRepository implements SearchRepository {
       // ts_rank) by an index-only scan; search_index rows are visited for the page only, or for
       // every hit when the order needs names or dates. Every plan serves every word (no plan
       // choice), so this runs on the connection's generic plan, without a transaction (ADR 0003).
-      // Several plain words, all required, go to GIN first, for at most SEARCH_RANKED_MAX + 1
-      // hits: GIN's posting lists answer "none" or "a few" (ranked) cheaply. Only past that are
-      // they counted and paged here, joined by id: GIN would visit one search_index heap row per
-      // hit counted, 1,000 random pages (bench/search: `KIT<k> TISSUE<t>` with common rows, the
-      // mix's p99); the join reads the words' key ranges in id order (ADR 0003, addendum 2).
-      if (query.terms.length > 1) {
-        const few = await gin(sql.lit(SEARCH_RANKED_MAX + 1));
-        if (few.totalCount <= SEARCH_RANKED_MAX) return few;
-      }
+      // Several plain words, all required: past SEARCH_RANKED_MAX common hits they are counted
+      // and paged here, joined by id (GIN would visit one search_index heap row per hit counted,
+      // 1,000 random pages; the join reads the words' key ranges in id order: ADR 0003,
+      // addendum 2). Whether they are past it, a probe of search_words tells at once when the
+      // words share most of their newest rows (bench/search: `KIT<k> TISSUE<t>` with common
+      // rows, the mix's p99), without GIN's bitmap of every common row (addendum 3); otherwise
+      // GIN answers for at most SEARCH_RANKED_MAX + 1 hits: its posting lists answer "none" or
+      // "a few" (ranked) cheaply, and only past that does the join run.
       const [first, ...more] = words;
       const joins = sql.join(
         more.map((other, i) => {
@@ -403,16 +402,23 @@ export class KyselySearchRepository implements SearchRepository {
         page.sortBy === 'Score'
           ? sql`SELECT * FROM r ORDER BY ${order} LIMIT ${limit + page.offset}`
           : sql`SELECT * FROM r`;
-      const result = await sql<PageRow & { total: string }>`
-        WITH m AS MATERIALIZED (
+      // `probe`: the statement answers only when the probe finds more than SEARCH_RANKED_MAX
+      // common rows (a one-time filter on m and e); its count comes back as `probe`.
+      const wordStatement = (probe?: RawBuilder<unknown>) => {
+        const gate = probe
+          ? sql` AND (SELECT n FROM probe) > ${sql.lit(SEARCH_RANKED_MAX)}`
+          : sql``;
+        return sql<PageRow & { total: string; probe: string | null }>`
+        WITH ${probe ? sql`probe AS MATERIALIZED (${probe}),` : sql``}
+        m AS MATERIALIZED (
           SELECT w.id, w.rank FROM search_words w${joins}
           WHERE w.word = ${first} AND (w.project_id IN (${visibleIds('project', filter.viewer)})
-            OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}
+            OR w.run_id IN (${visibleIds('run', filter.viewer)}))${kinds}${gate}
           ORDER BY w.id DESC LIMIT ${cap}),
         e AS MATERIALIZED (
           SELECT si.id, w.rank FROM search_index si
           JOIN search_words w ON w.word = ${first} AND w.id = si.id${joins}
-          WHERE si.name_lc = ${exactName} AND ${conds}),
+          WHERE si.name_lc = ${exactName} AND ${conds}${gate}),
         s AS MATERIALIZED (
           SELECT id, 1 AS exact, rank FROM e
           UNION ALL
@@ -427,7 +433,19 @@ export class KyselySearchRepository implements SearchRepository {
           SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, t.exact, t.rank
           FROM (${pageIds}) t JOIN search_index si ON si.id = t.id
           ORDER BY ${order} LIMIT ${limit} OFFSET ${page.offset})
-        SELECT c.n AS total, p.* FROM c LEFT JOIN p ON true ORDER BY ${order}`.execute(this.db);
+        SELECT c.n AS total, ${probe ? sql`(SELECT n FROM probe)` : sql`NULL`} AS probe, p.*
+        FROM c LEFT JOIN p ON true ORDER BY ${order}`;
+      };
+      if (query.terms.length > 1) {
+        // The probe's count past SEARCH_RANKED_MAX is what GIN's capped count would say.
+        const probed = (
+          await wordStatement(commonRowsProbe(words, filter.viewer, filter.kinds)).execute(this.db)
+        ).rows;
+        if (Number(probed[0]?.probe ?? 0) > SEARCH_RANKED_MAX) return pageOf(probed);
+        const few = await gin(sql.lit(SEARCH_RANKED_MAX + 1));
+        if (few.totalCount <= SEARCH_RANKED_MAX) return few;
+      }
+      const result = await wordStatement().execute(this.db);
       return pageOf(result.rows);
     }
 
@@ -484,6 +502,66 @@ export const SEARCH_MAX_HITS = 1000;
  * machine, more than all the rest of a search.
  */
 export const SEARCH_RANKED_MAX = 200;
+
+/** Rows of the driving word a probe reads first, and how many of them must be common rows. */
+const PROBE_SAMPLE = 32;
+const PROBE_SAMPLE_HITS = 16;
+/** Rows of the driving word a probe reads at most: 201 common rows among them is half. */
+const PROBE_ROWS = 2 * (SEARCH_RANKED_MAX + 1);
+
+/**
+ * PostgreSQL, several plain words (2-4, all required, a token that may browse everything): a
+ * lower bound of their visible common rows in scope, up to SEARCH_RANKED_MAX + 1, read from
+ * search_words (ADR 0003, addendum 3). Above SEARCH_RANKED_MAX it proves what GIN's capped
+ * count would say (more than SEARCH_RANKED_MAX hits), so GIN's bitmap of every common row and
+ * its heap rows are skipped; otherwise (a bound only) GIN answers.
+ *
+ * It walks the newest rows of the rarest-looking word (the one whose 32 newest rows span the
+ * most ids) and probes the other words' keys for each row's id, one index descent each: the 32
+ * newest first, giving up unless half are visible common rows (so words sharing few rows, most
+ * AND queries, pay ~32 descents), then up to PROBE_ROWS, stopping at SEARCH_RANKED_MAX + 1
+ * common rows. Each probe is a scalar subquery, not EXISTS: PostgreSQL made EXISTS a hash of
+ * the other word's whole key range (100,000 rows for `kit4`). No step depends on the words'
+ * frequencies: it runs on the connection's generic plan.
+ */
+function commonRowsProbe(
+  words: readonly string[],
+  viewer: Viewer,
+  kinds: readonly SearchKind[],
+): RawBuilder<unknown> {
+  const values = sql.join(words.map((w) => sql`(${w})`));
+  const driver = sql`(SELECT w FROM probe_driver)`;
+  const rows = (n: number) => sql`(SELECT id, project_id, run_id, kind FROM search_words
+      WHERE word = ${driver} ORDER BY id DESC LIMIT ${sql.lit(n)}) a`;
+  const common = sql.join(
+    words.map(
+      (w) => sql`(${driver} = ${w} OR (SELECT true FROM search_words b
+        WHERE b.word = ${w} AND b.id = a.id) IS NOT NULL)`,
+    ),
+    sql` AND `,
+  );
+  const visible = sql.join(
+    [
+      sql`(a.project_id IN (${visibleIds('project', viewer)})
+        OR a.run_id IN (${visibleIds('run', viewer)}))`,
+      ...(kinds.length < 7 ? [sql`a.kind IN (${sql.join(kinds.map((k) => sql.lit(k)))})`] : []),
+    ],
+    sql` AND `,
+  );
+  // CASE: the visibility test (a hash of the viewer's projects) only for common rows; as plain
+  // AND, PostgreSQL ordered it first (cheaper per row) and built the hash for every probe.
+  const hits = sql`CASE WHEN ${common} THEN ${visible} ELSE false END`;
+  return sql`WITH probe_driver AS MATERIALIZED (
+      SELECT w FROM (VALUES ${values}) v(w)
+      ORDER BY (SELECT min(id) FROM (SELECT id FROM search_words WHERE word = v.w
+        ORDER BY id DESC LIMIT ${sql.lit(PROBE_SAMPLE)}) t) NULLS FIRST
+      LIMIT 1)
+    SELECT CASE
+      WHEN (SELECT count(*) FROM ${rows(PROBE_SAMPLE)} WHERE ${hits}) >= ${sql.lit(PROBE_SAMPLE_HITS)}
+      THEN (SELECT count(*) FROM (SELECT 1 FROM ${rows(PROBE_ROWS)} WHERE ${hits}
+        LIMIT ${sql.lit(SEARCH_RANKED_MAX + 1)}) x)
+      ELSE 0 END AS n`;
+}
 
 interface PageRow {
   id: number | string | null;
