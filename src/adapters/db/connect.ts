@@ -86,7 +86,17 @@ function postgresPool(
   max: number,
   planCacheMode: 'force_generic_plan' | 'force_custom_plan',
 ): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max });
+  // Idle connections are kept for 10 minutes, not pg's 10 s: a new backend pays first planning
+  // of each statement (22-38 ms for the search statements) and first-touch page faults, which a
+  // server whose traffic pauses for a few seconds paid over and over (seen in bench/search).
+  // Idle connections do not hold a process open (`allowExitOnIdle`), so one-shot commands still
+  // exit as soon as their work is done.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 10 * 60_000,
+    allowExitOnIdle: true,
+  });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   // pg queues this before any query the pool hands the client out for.
