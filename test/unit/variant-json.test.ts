@@ -88,6 +88,23 @@ describe('variant JSON writer', () => {
     expect(JSON.parse(bytePath(w, [crlf]))[0].SampleFormat['20b'].GT).toBe('0/1\r');
   });
 
+  it('lines whose JSON is several times their length (one-letter flags, empty values) fill one page', () => {
+    const letters = 'ABCEFGHIJKLMNOQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    const w = new VariantJsonWriter(['S']);
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const info = [...letters.slice(0, 10 + (i % 40))].join(';');
+      const tail = i % 3 === 0 ? `;Z1=${','.repeat(i)}` : i % 3 === 1 ? ';=' : '';
+      lines.push(
+        `c\t${i + 1}\t${';'.repeat(i % 7)}x\tA\tG\t1\tP\t${info}${tail}\tGT:AD\t${':'.repeat(i % 5)}`,
+      );
+    }
+    expect(bytePath(w, lines)).toBe(objectPath(lines, ['S']));
+    for (let i = 0; i < lines.length; i += 37) {
+      expect(bytePath(w, lines.slice(i, i + 37))).toBe(objectPath(lines.slice(i, i + 37), ['S']));
+    }
+  });
+
   it('random lines: the same bytes as the object path', () => {
     let seed = 42;
     const rand = (n: number) => (seed = (seed * 48271) % 2147483647) % n;

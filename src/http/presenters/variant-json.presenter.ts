@@ -98,7 +98,15 @@ export class VariantJsonWriter {
       if (end < 0) end = vcf.length;
       if (!first) this.byte(COMMA);
       first = false;
-      if (!this.record(vcf, start, end)) this.objectPath(vcf, start, end);
+      const mark = this.at;
+      if (!this.record(vcf, start, end)) {
+        this.objectPath(vcf, start, end);
+      } else if (this.at > this.out.length) {
+        // A net under the size bound in record(): writes past a buffer's end are dropped
+        // silently, so a line that outgrew it is written again the exact way.
+        this.at = mark;
+        this.objectPath(vcf, start, end);
+      }
       start = end + 1;
     }
     this.string(tail);
@@ -129,8 +137,10 @@ export class VariantJsonWriter {
     const qual =
       qualTo - qualFrom === 1 && src[qualFrom] === DOT ? 'null' : numberText(src, qualFrom, qualTo);
     const plan = nt >= 8 ? this.formatPlan(src, tabs[7]! + 1, tabs[8]!) : undefined;
+    // A byte of the line becomes at most 3.5 (a one-letter INFO flag and its ';' are `,"X":[]`);
+    // sample prefixes and keys are counted apart, as a missing column writes them all.
     this.ensure(
-      3 * (end - start) + 256 + (plan ? this.sampleCost + this.samplePlan.length * plan.cost : 0),
+      4 * (end - start) + 256 + (plan ? this.sampleCost + this.samplePlan.length * plan.cost : 0),
     );
     const mark = this.at;
     this.bytes(RECORD);
