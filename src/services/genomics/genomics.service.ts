@@ -12,12 +12,7 @@ import {
   type GenomicKind,
   type GenomicsManifest,
 } from '../../domain/index.js';
-import {
-  parseVcfHeader,
-  parseVcfRecord,
-  type VcfHeaderInfo,
-  type VcfRecord,
-} from '../../formats/index.js';
+import { parseVcfHeader, type VcfHeaderInfo } from '../../formats/index.js';
 import type { BlobStore } from '../../ports.js';
 import type { AccessService } from '../access.service.js';
 import type { Principal } from '../principal.js';
@@ -59,6 +54,33 @@ class Lru<V> {
   }
 }
 
+/**
+ * Lines gathered as UTF-8 bytes, each ending in a newline: the `Format=vcf` answer as it is, and
+ * what the JSON writer reads, with no array of strings and no joined string in between.
+ */
+class LineBuffer {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private at = 0;
+  count = 0;
+
+  push(line: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const need = this.at + line.length * 3 + 1;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.at);
+      this.buf = bigger;
+    }
+    this.at += this.buf.write(line, this.at, 'utf8');
+    this.buf[this.at++] = 10;
+    this.count++;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+}
+
 export interface GenomicFile {
   file: FileRecord;
   manifest: GenomicsManifest;
@@ -66,8 +88,13 @@ export interface GenomicFile {
 
 export interface VariantPage {
   chrom: string;
-  lines: string[];
+  /** The page's VCF data lines as the file holds them, each ending in a newline (UTF-8). */
+  vcf: Buffer;
+  /** Lines in {@link vcf}. */
+  count: number;
   totalCount: number;
+  /** The file's header (its samples name the JSON's `SampleFormat` keys). */
+  header: VcfHeaderInfo;
 }
 
 export interface CoverageAnswer {
@@ -142,12 +169,6 @@ export class GenomicsService {
     return h;
   }
 
-  /** The page's lines as records (values as the file writes them). */
-  records(g: GenomicFile, lines: readonly string[]): VcfRecord[] {
-    const samples = this.headerOf(g).samples;
-    return lines.map((l) => parseVcfRecord(l, samples));
-  }
-
   /** The file's name for a requested chromosome (with or without `chr`), or a 404. */
   contig(manifest: GenomicsManifest, requested: string, fileId: string) {
     const name = resolveContig(
@@ -208,10 +229,11 @@ export class GenomicsService {
     }
     const limit = Math.min(page.limit, MAX_VARIANT_PAGE);
     const all: string[] = [];
+    const vcf = new LineBuffer();
     let total = 0;
     await tabix.getLines(contig.name, region.start, region.end, (line) => {
       if (page.descending) all.push(line);
-      else if (total >= page.offset && total < page.offset + limit) all.push(line);
+      else if (total >= page.offset && total < page.offset + limit) vcf.push(line);
       total++;
     });
     if (total === 0) {
@@ -220,8 +242,17 @@ export class GenomicsService {
         `No variants in ${contig.name}:${region.start + 1}-${region.end} of file ${g.file.id}`,
       );
     }
-    const lines = page.descending ? all.reverse().slice(page.offset, page.offset + limit) : all;
-    return { ...g, chrom: contig.name, lines, totalCount: total };
+    if (page.descending) {
+      for (const line of all.reverse().slice(page.offset, page.offset + limit)) vcf.push(line);
+    }
+    return {
+      ...g,
+      chrom: contig.name,
+      vcf: vcf.bytes(),
+      count: vcf.count,
+      totalCount: total,
+      header: this.headerOf(g),
+    };
   }
 
   /** `coverage/{id}/{chrom}/meta` (spec 4.12). */
