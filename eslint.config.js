@@ -61,11 +61,11 @@ const layerRules = Object.entries(layers).map(([layer, forbidden]) => ({
 
 /**
  * The SDK's core runs in browsers too (the web UI): no Node built-ins there. Node-only helpers
- * live in src/sdk/node.ts and src/sdk/transfer-node.ts. Repeats the sdk layer rule, since a later rule entry replaces it.
+ * live in src/sdk/node.ts and src/sdk/*-node.ts (transfer-node.ts ...). Repeats the sdk layer rule, since a later rule entry replaces it.
  */
 const browserSafeSdk = {
   files: ['src/sdk/**/*.ts'],
-  ignores: ['src/sdk/node.ts', 'src/sdk/transfer-node.ts', 'src/sdk/**/*.test.ts'],
+  ignores: ['src/sdk/node.ts', 'src/sdk/*-node.ts', 'src/sdk/**/*.test.ts'],
   rules: {
     'no-restricted-imports': [
       'error',

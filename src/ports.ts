@@ -414,6 +414,7 @@ export interface FileRepository {
       size?: number;
       md5?: string;
       sha256?: string;
+      crc32?: string;
       storageKey?: string;
       /** Set with the completion of a VCF/BAM: `pending` until the indexer is done (issue 7). */
       indexStatus?: IndexStatus;

@@ -104,7 +104,7 @@ async function plan(options: DownloadOptions): Promise<Job[]> {
 
 /**
  * `seqhub download ...`: every file of the target into `dir`, DOWNLOAD_CONCURRENCY at once, each
- * skipped when already present with the hub's MD5, else fetched into `.part`, verified, renamed.
+ * skipped when already present with the hub's size and checksum, else fetched into `.part`, verified, renamed.
  */
 export async function download(options: DownloadOptions): Promise<DownloadSummary> {
   const { signal } = options;

@@ -28,6 +28,8 @@ export interface FileRecord {
   multipart: boolean;
   md5: string | undefined;
   sha256: string | undefined;
+  /** CRC-32 (ISO-HDLC, as zlib), 8 hex digits; absent on files stored before it was kept. */
+  crc32?: string | undefined;
   storageKey: string | undefined;
   createdAt: string;
   modifiedAt: string;

@@ -228,8 +228,8 @@ export function appRunJob(deps: AppRunJobDeps): JobHandler {
               }),
               blobs.write(key, sums, { signal: controller.signal }),
             );
-            const { md5, sha256 } = sums.digests();
-            Object.assign(out, { storageKey: key, size: sums.bytes, md5, sha256: sha256! });
+            const { md5, sha256, crc32 } = sums.digests();
+            Object.assign(out, { storageKey: key, size: sums.bytes, md5, sha256: sha256!, crc32 });
           }
         };
         const copies = await Promise.allSettled(Array.from({ length: UPLOAD_CONCURRENCY }, upload));
@@ -289,6 +289,7 @@ interface Output {
   size?: number;
   md5?: string;
   sha256?: string;
+  crc32?: string;
   properties: Record<string, string>;
 }
 
@@ -456,6 +457,7 @@ async function publish(
           size: o.size!,
           md5: o.md5!,
           sha256: o.sha256!,
+          ...(o.crc32 !== undefined && { crc32: o.crc32 }),
           storageKey: o.storageKey!,
           ...(genomicKindOf(name) && { indexStatus: 'pending' as const }),
         });

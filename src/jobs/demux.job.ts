@@ -131,8 +131,8 @@ export function demuxJob(deps: DemuxJobDeps): JobHandler {
               pipeline(await area.open(name), sums, { signal: controller.signal }),
               blobs.write(key, sums, { signal: controller.signal }),
             );
-            const { md5, sha256 } = sums.digests();
-            outputs.push({ name, storageKey: key, size: sums.bytes, md5, sha256: sha256! });
+            const { md5, sha256, crc32 } = sums.digests();
+            outputs.push({ name, storageKey: key, size: sums.bytes, md5, sha256: sha256!, crc32 });
           }
         };
         // Settled, not raced: on a failure every copy made is known before they are deleted.

@@ -194,6 +194,8 @@ export interface HubFile extends Extra {
   /** MD5 of the content, hex (the hub's `ETag` field; absent while pending). */
   md5: string | undefined;
   sha256: string | undefined;
+  /** CRC-32 of the content, 8 hex digits (`Crc32`, a seqhub extension; absent on older files). */
+  crc32?: string | undefined;
   dateCreated: string | undefined;
 }
 
@@ -417,6 +419,7 @@ export function fromFile(w: Wire): HubFile {
     uploadStatus: str(w.UploadStatus) ?? 'complete',
     md5: str(w.ETag),
     sha256: str(w.Sha256),
+    crc32: str(w.Crc32),
     dateCreated: str(w.DateCreated),
   };
 }

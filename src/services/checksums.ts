@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { crc32 } from 'node:zlib';
 import { AppError } from '../domain/index.js';
 
 /**
@@ -22,6 +23,11 @@ export class ChecksumStream extends Transform {
   private job: HashJob | undefined;
   private inline: Hash[] | undefined;
   private results: string[] | undefined;
+  /**
+   * CRC-32 of the bytes so far, computed inline: at ~5 GB/s (zlib, PCLMUL) it costs ~0.2 s of
+   * this thread per GiB, less than handing each chunk to a worker would.
+   */
+  private crc = 0;
   bytes = 0;
 
   constructor(
@@ -43,6 +49,7 @@ export class ChecksumStream extends Transform {
       );
       return;
     }
+    this.crc = crc32(chunk, this.crc);
     if (!this.job && !this.inline) {
       this.job = HashJob.start(this.algorithms, (error) => this.destroy(error));
       if (!this.job) this.inline = this.algorithms.map((a) => createHash(a));
@@ -78,10 +85,17 @@ export class ChecksumStream extends Transform {
     callback(error);
   }
 
-  /** Hex digests; call once the stream has finished. */
-  digests(): { md5: string; sha256: string | undefined } {
+  /**
+   * Hex digests; call once the stream has finished. `crc32` is the CRC-32 (as zlib and gzip
+   * compute it), 8 hex digits, kept so clients can verify a download cheaply (issue 8).
+   */
+  digests(): { md5: string; sha256: string | undefined; crc32: string } {
     if (!this.results) throw new Error('ChecksumStream.digests() before the stream finished');
-    return { md5: this.results[0]!, sha256: this.results[1] };
+    return {
+      md5: this.results[0]!,
+      sha256: this.results[1],
+      crc32: (this.crc >>> 0).toString(16).padStart(8, '0'),
+    };
   }
 }
 

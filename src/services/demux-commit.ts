@@ -12,6 +12,8 @@ export interface StoredOutput {
   size: number;
   md5: string;
   sha256: string;
+  /** Absent in outputs staged before CRC-32s were kept. */
+  crc32?: string;
 }
 
 /** What the commit made, for the job's log and tests. */
@@ -79,6 +81,7 @@ export async function commitDemux(
         size: out.size,
         md5: out.md5,
         sha256: out.sha256,
+        ...(out.crc32 !== undefined && { crc32: out.crc32 }),
         storageKey: out.storageKey,
       });
       await tx.files.addToParentSize(complete!, out.size);

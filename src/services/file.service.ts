@@ -105,13 +105,14 @@ export class FileService {
       const written = this.blobs.write(key, sums, { signal });
       await copied(pipeline(body, sums, { signal }), written);
       faultPoint('upload.stored');
-      const { md5, sha256 } = sums.digests();
+      const { md5, sha256, crc32 } = sums.digests();
       const completed = await this.repos.transaction(async (tx) => {
         const done = await tx.files.transition(file.id, 'pending', {
           uploadStatus: 'complete',
           size: sums.bytes,
           md5,
           sha256: sha256!,
+          crc32,
           storageKey: key,
           ...indexingPatch(file),
         });
@@ -326,7 +327,7 @@ export class FileService {
         this.blobs.write(key, sums),
       );
       faultPoint('complete.assembled');
-      const { md5, sha256 } = sums.digests();
+      const { md5, sha256, crc32 } = sums.digests();
       clearInterval(heartbeat);
       const done = await this.repos.transaction(async (tx) => {
         const completed = await tx.files.transition(file.id, 'assembling', {
@@ -334,6 +335,7 @@ export class FileService {
           size: sums.bytes,
           md5,
           sha256: sha256!,
+          crc32,
           storageKey: key,
           ...indexingPatch(file),
         });

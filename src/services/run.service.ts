@@ -223,12 +223,13 @@ export class RunService {
       await Promise.all(Array.from({ length: IMPORT_CONCURRENCY }, worker));
       return await this.repos.transaction(async (tx) => {
         for (const { file, key, sums } of copied) {
-          const { md5, sha256 } = sums.digests();
+          const { md5, sha256, crc32 } = sums.digests();
           const complete = await tx.files.transition(file.id, 'pending', {
             uploadStatus: 'complete',
             size: sums.bytes,
             md5,
             sha256: sha256!,
+            crc32,
             storageKey: key,
           });
           if (!complete)

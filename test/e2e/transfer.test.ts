@@ -14,10 +14,14 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../support/backends.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 import { BIN, cleanEnv } from '../support/processes.js';
+import { HttpTransport } from '../../src/sdk/http.js';
+import { ChecksumError, downloadFile } from '../../src/sdk/transfer-node.js';
+import { fromFile } from '../../src/sdk/types.js';
 
 /**
  * `seqhub upload`, `download`, `await` and `run demultiplex` as a user runs them: the built CLI in
@@ -225,7 +229,7 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     expect(Object.keys(tree(only))).toEqual(['summary.txt']);
   });
 
-  it('a ranged download resumes from its .part state (only missing ranges fetched), and a corrupt .part fails the checksum: exit 5, no file under its name', async () => {
+  it('a ranged download resumes from its .part state (only missing ranges fetched); a kept range no longer matching its CRC is fetched again; a CRC-32 mismatch with the hub fails: exit 5, no file under its name', async () => {
     const src = join(dir, 'src-resume');
     mkdirSync(src);
     const bytes = randomBytes(4 * 1024 * 1024 + 5);
@@ -245,13 +249,23 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     );
     expect(up.code).toBe(0);
     const file = (await api('GET', `appresults/${up.stdout.trim()}/files`)).Response.Items[0];
+    // The hub keeps the CRC-32 of what it stored (zlib's, 8 hex digits): what downloads check.
+    expect(file.Crc32).toBe(crc32(bytes).toString(16).padStart(8, '0'));
     const MiB = 1024 * 1024;
-    /** A .part as a download killed after ranges `done` (1 MiB each) leaves it. */
-    const leftBehind = (out: string, done: number[], corrupt = false) => {
+    /**
+     * A .part as a download killed after ranges `done` (1 MiB each) leaves it, with each range's
+     * CRC-32 as received. `corrupt`: byte 10 differs on disk from what was received; `lying`: it
+     * was received that way (the state's CRC matches the wrong byte).
+     */
+    const leftBehind = (out: string, done: number[], damage?: 'corrupt' | 'lying') => {
       mkdirSync(out, { recursive: true });
       const part = Buffer.alloc(bytes.length);
       for (const i of done) bytes.copy(part, i * MiB, i * MiB, (i + 1) * MiB);
-      if (corrupt) part[10] = part[10]! ^ 0xff;
+      if (damage === 'lying') part[10] = part[10]! ^ 0xff;
+      const crcs = Object.fromEntries(
+        done.map((i) => [i, crc32(part.subarray(i * MiB, (i + 1) * MiB))]),
+      );
+      if (damage === 'corrupt') part[10] = part[10]! ^ 0xff;
       writeFileSync(join(out, 'r.bin.part'), part);
       writeFileSync(
         join(out, 'r.bin.part.json'),
@@ -261,8 +275,10 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
           size: file.Size,
           md5: file.ETag,
           sha256: file.Sha256,
+          crc32: file.Crc32,
           rangeSize: MiB,
           done,
+          crcs,
         }),
       );
     };
@@ -287,13 +303,96 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     expect(readdirSync(out)).toEqual(['r.bin']);
     expect(md5(readFileSync(join(out, 'r.bin')))).toBe(md5(bytes));
 
+    // Range 0 changed on disk after it was received: read back, it no longer has its CRC, so it
+    // is fetched again with 2, 3 and 4.
+    const changed = join(dir, 'changed-out');
+    leftBehind(changed, [0, 1], 'corrupt');
+    const again = await run(args(changed), env);
+    expect(again.stderr).toBe('');
+    expect(again.stdout.trim()).toBe(
+      `downloaded 1 files (${3 * MiB + 5} bytes), 0 already present`,
+    );
+    expect(md5(readFileSync(join(changed, 'r.bin')))).toBe(md5(bytes));
+
+    // Range 0 arrived wrong (its CRC in the state is of the wrong bytes): the file's CRC-32,
+    // combined from its ranges', is not the hub's.
     const bad = join(dir, 'corrupt-out');
-    leftBehind(bad, [0, 1], true);
+    leftBehind(bad, [0, 1], 'lying');
     expectOneLine(
       await run(args(bad), env),
       5,
-      /r\.bin: the downloaded bytes have SHA256 .*removed it, try again/,
+      /r\.bin: the downloaded bytes have CRC32 [0-9a-f]{8}, the hub says [0-9a-f]{8}; removed it, try again/,
     );
+    expect(readdirSync(bad)).toEqual([]);
+
+    // A state an older SDK wrote (no CRCs) is not trusted for a file with a CRC-32: all of it
+    // is fetched again.
+    const old = join(dir, 'old-state-out');
+    mkdirSync(old);
+    writeFileSync(join(old, 'r.bin.part'), bytes);
+    writeFileSync(
+      join(old, 'r.bin.part.json'),
+      JSON.stringify({
+        version: 1,
+        fileId: file.Id,
+        size: file.Size,
+        md5: file.ETag,
+        sha256: file.Sha256,
+        rangeSize: MiB,
+        done: [0, 1, 2, 3, 4],
+      }),
+    );
+    const full = await run(args(old), env);
+    expect(full.stdout.trim()).toBe(
+      `downloaded 1 files (${bytes.length} bytes), 0 already present`,
+    );
+    expect(readdirSync(old)).toEqual(['r.bin']);
+  });
+
+  it('a file without a CRC-32 (stored before the hub kept one) is checked by SHA-256 of the .part read back: whole, resumed, and a wrong kept range fails with no file under its name', async () => {
+    const src = join(dir, 'src-sha');
+    mkdirSync(src);
+    const bytes = randomBytes(3 * 1024 * 1024 + 3);
+    writeFileSync(join(src, 's.bin'), bytes);
+    const up = await run(
+      ['upload', 'appresult', '--project', project, '--name', 'Sha', join(src, 's.bin'), '--terse'],
+      env,
+    );
+    expect(up.code).toBe(0);
+    const wire = (await api('GET', `appresults/${up.stdout.trim()}/files`)).Response.Items[0];
+    const file = { ...fromFile(wire), crc32: undefined };
+    expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const http = new HttpTransport({ baseUrl: hub.url, accessToken: token });
+    const MiB = 1024 * 1024;
+
+    const whole = join(dir, 'sha-whole');
+    mkdirSync(whole);
+    const r = await downloadFile(http, file, join(whole, 's.bin'), { rangeSize: MiB });
+    expect(r).toEqual({ skipped: false, bytesFetched: bytes.length });
+    expect(md5(readFileSync(join(whole, 's.bin')))).toBe(md5(bytes));
+
+    const bad = join(dir, 'sha-bad');
+    mkdirSync(bad);
+    const part = Buffer.from(bytes);
+    part[5] = part[5]! ^ 0xff;
+    writeFileSync(join(bad, 's.bin.part'), part);
+    writeFileSync(
+      join(bad, 's.bin.part.json'),
+      JSON.stringify({
+        version: 1,
+        fileId: file.id,
+        size: file.size,
+        md5: file.md5,
+        sha256: file.sha256,
+        rangeSize: MiB,
+        done: [0, 2],
+      }),
+    );
+    const failed = await downloadFile(http, file, join(bad, 's.bin'), { rangeSize: MiB }).catch(
+      (e: unknown) => e,
+    );
+    expect(failed).toBeInstanceOf(ChecksumError);
+    expect((failed as Error).message).toMatch(/have SHA256 [0-9a-f]{64}, the hub says/);
     expect(readdirSync(bad)).toEqual([]);
   });
 
@@ -503,6 +602,19 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
       for (const name of left)
         if (name === 'fits.txt')
           expect(readFileSync(join(small, 'o', 'src3', name), 'utf8')).toBe('fits\n');
+
+      // The same through parallel ranges (their thread writes): the disk's error still reaches
+      // the one line, and no file gets the final name.
+      const toolarge = (await api('GET', `appresults/${up.stdout.trim()}/files?SortBy=Path`))
+        .Response.Items[1];
+      expect(toolarge.Name).toBe('toolarge.bin');
+      rmSync(join(small, 'o'), { recursive: true, force: true });
+      const ranged = await run(
+        ['download', 'file', '--id', toolarge.Id, '-o', join(small, 'r'), '--range-size', '512K'],
+        env,
+      );
+      expectOneLine(ranged, 8, /no space left on device/);
+      expect(existsSync(join(small, 'r', 'toolarge.bin'))).toBe(false);
     } finally {
       spawnSync('umount', [small]);
     }

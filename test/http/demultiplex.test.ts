@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { crc32, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../src/domain/index.js';
 import { applyEamss } from '../../src/domain/eamss.js';
@@ -171,12 +171,11 @@ describe.skipIf(!BCL2FASTR_RUN).each(matrix)(
         'Undetermined_S0_L001_R1_001.fastq.gz',
         'Undetermined_S0_L001_R2_001.fastq.gz',
       ]);
-      const stats = (
-        await download(hub.url, token, files.find((f) => f.Name === 'Demultiplex_Stats.csv')!.Id)
-      )
-        .toString('utf8')
-        .trim()
-        .split('\n');
+      const statsFile = files.find((f) => f.Name === 'Demultiplex_Stats.csv')!;
+      const statsBytes = await download(hub.url, token, statsFile.Id);
+      // Outputs carry the CRC-32 of their bytes (what `seqhub download` checks, issue 8).
+      expect(statsFile.Crc32).toBe(crc32(statsBytes).toString(16).padStart(8, '0'));
+      const stats = statsBytes.toString('utf8').trim().split('\n');
       expect(stats).toHaveLength(1 + 93 + 1);
       expect(stats[stats.length - 1]).toBe('1,Undetermined,,,23,0,0,0,0.0939,0.0000,0.0000,0.0000');
 

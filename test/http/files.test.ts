@@ -8,6 +8,7 @@ import {
   randomData,
   sdkPartEtag,
   sha256hex,
+  crc32hex,
 } from '../support/files-client.js';
 import { startTestHub, type TestHub } from '../support/hub.js';
 
@@ -78,6 +79,7 @@ describe.each(storages())('files on $kind storage', (storage) => {
       HrefContent: `v1pre3/files/${f.Id}/content`,
       ETag: md5hex(data),
       Sha256: sha256hex(data),
+      Crc32: crc32hex(data),
     });
     expect(f.DateCreated).toMatch(/\.\d{7}Z$/);
     expect((await json(await files.get(`files/${f.Id}`))).Response).toEqual({
@@ -220,6 +222,7 @@ describe.each(storages())('files on $kind storage', (storage) => {
       Size: data.length,
       ETag: md5hex(data),
       Sha256: sha256hex(data),
+      Crc32: crc32hex(data),
     });
     // The SDK then re-reads the file.
     expect((await json(await files.get(`files/${f.Id}`))).Response).toMatchObject({

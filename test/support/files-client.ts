@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 
 /** File calls exactly as the BaseSpace Python SDK makes them (client-contract.md). */
 export const md5hex = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 export const md5b64 = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
 export const sha256hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+/** CRC-32 as the hub writes it (`Crc32`): zlib's, 8 lowercase hex digits. */
+export const crc32hex = (b: Uint8Array) => crc32(b).toString(16).padStart(8, '0');
 export const randomData = (n: number) => new Uint8Array(randomBytes(n));
 
 export async function json(res: Response): Promise<any> {

@@ -151,6 +151,7 @@ export interface FilesTable {
   multipart: number;
   md5: string | null;
   sha256: string | null;
+  crc32: string | null;
   storage_key: string | null;
   created_at: string;
   modified_at: string;

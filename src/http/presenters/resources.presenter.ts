@@ -295,6 +295,7 @@ export const file = (f: FileRecord) => ({
   ...(f.multipart && f.uploadStatus !== 'complete' && { HrefParts: href('file', f.id, 'parts') }),
   ...(f.md5 && { ETag: f.md5 }),
   ...(f.sha256 && { Sha256: f.sha256 }),
+  ...(f.crc32 && { Crc32: f.crc32 }),
   ...genomicHrefs(f),
 });
 

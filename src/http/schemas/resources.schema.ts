@@ -241,6 +241,12 @@ export const File = Type.Object({
   HrefParts: opt(Href),
   ETag: opt(Type.String({ description: 'MD5 of the content, hex (seqhub extension)' })),
   Sha256: opt(Type.String({ description: 'SHA-256 of the content, hex (seqhub extension)' })),
+  Crc32: opt(
+    Type.String({
+      description:
+        'CRC-32 of the content (as zlib/gzip), 8 hex digits; absent on files stored before seqhub kept it (seqhub extension)',
+    }),
+  ),
   HrefVariants: opt(Href),
   HrefCoverage: opt(Href),
   IndexStatus: opt(

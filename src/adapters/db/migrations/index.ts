@@ -14,6 +14,7 @@ import { jobsMigration } from './0011-jobs.js';
 import { searchWordsMigration } from './0012-search-words.js';
 import { genomicsMigration } from './0013-genomics.js';
 import { appsMigration } from './0014-apps.js';
+import { fileCrc32Migration } from './0015-file-crc32.js';
 
 /** Numbered migrations, applied in name order at start. Never edit one that has shipped: add the next. */
 export function allMigrations(kind: DbKind): Record<string, Migration> {
@@ -32,5 +33,6 @@ export function allMigrations(kind: DbKind): Record<string, Migration> {
     '0012-search-words': searchWordsMigration(kind),
     '0013-genomics': genomicsMigration,
     '0014-apps': appsMigration(kind),
+    '0015-file-crc32': fileCrc32Migration,
   };
 }

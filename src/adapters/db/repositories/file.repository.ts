@@ -59,6 +59,7 @@ export class KyselyFileRepository implements FileRepository {
         multipart: input.multipart ? 1 : 0,
         md5: null,
         sha256: null,
+        crc32: null,
         storage_key: null,
         created_at: at,
         modified_at: at,
@@ -125,6 +126,7 @@ export class KyselyFileRepository implements FileRepository {
       size?: number;
       md5?: string;
       sha256?: string;
+      crc32?: string;
       storageKey?: string;
       indexStatus?: IndexStatus;
     },
@@ -137,6 +139,7 @@ export class KyselyFileRepository implements FileRepository {
         ...(patch.size !== undefined && { size: patch.size }),
         ...(patch.md5 !== undefined && { md5: patch.md5 }),
         ...(patch.sha256 !== undefined && { sha256: patch.sha256 }),
+        ...(patch.crc32 !== undefined && { crc32: patch.crc32 }),
         ...(patch.storageKey !== undefined && { storage_key: patch.storageKey }),
         ...(patch.indexStatus !== undefined && { index_status: patch.indexStatus }),
       })
@@ -310,6 +313,7 @@ function mapFile(r: FileRow): FileRecord {
     multipart: r.multipart !== 0,
     md5: optStr(r.md5),
     sha256: optStr(r.sha256),
+    ...(r.crc32 !== null && { crc32: r.crc32 }),
     storageKey: optStr(r.storage_key),
     createdAt: r.created_at,
     modifiedAt: r.modified_at,
