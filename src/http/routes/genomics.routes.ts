@@ -124,7 +124,7 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           response: { 200: Envelope(Coverage), ...errorResponses },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const q = request.query;
         const answer = await g().coverage(
           request.principal,
@@ -137,7 +137,10 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             bucketSize: q.BucketSize,
           },
         );
-        return ok(present.coverage(request.params.id, answer));
+        // The presenter writes the schema's JSON itself (see coverageJson).
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(present.coverageJson(request.params.id, answer));
       },
     );
   }
