@@ -71,6 +71,9 @@ describe('coverage pages', () => {
     for (const [level, first, count] of [
       [0, 0, 1],
       [0, 5, 1000],
+      [0, 4090, 10],
+      [0, 4096, 4096],
+      [0, 4095, 1],
       [0, P - 10, 20],
       [0, P - 1, 2],
       [0, P, 1],
@@ -88,7 +91,7 @@ describe('coverage pages', () => {
 
   it('reads each page once, shared by concurrent readers; stays within its byte budget', async () => {
     await written;
-    // A page with its text is ~1.3 MB here (values, text, offsets): two fit, not three.
+    // A whole page with its text is ~1.3 MB here (values, text, offsets): two fit, not three.
     const budget = 3_000_000;
     const pages = new CoveragePages(counting, budget);
     ranges = 0;
@@ -96,9 +99,13 @@ describe('coverage pages', () => {
     expect(ranges).toBe(1);
     await pages.read(key, levels[0]!, 20, 100);
     expect(ranges).toBe(1);
-    // Three pages with their text are over the budget: the oldest go, and come back on demand.
-    for (let p = 0; p < 3; p++) {
-      await pages.read(key, levels[0]!, p * COVERAGE_PAGE_BUCKETS, 10);
+    const P = COVERAGE_PAGE_BUCKETS;
+    for (const [first, count] of [
+      [0, P],
+      [P, P],
+      [2 * P, P / 2],
+    ] as const) {
+      expectSlice(await pages.read(key, levels[0]!, first, count), 0, first, count);
       expect(pages.bytes).toBeLessThanOrEqual(budget);
     }
     const before = ranges;

@@ -32,12 +32,24 @@ export interface CoverageSlice {
   text: string;
 }
 
-/** A page of one level: its values, and their decimal text once an answer has needed it. */
+/**
+ * Values per run of decimal text: a page's text is made a run at a time, as answers need it, so
+ * a query touching a new page pays for ~4,096 numbers (well under a millisecond), not 65,536.
+ */
+const TEXT_RUN = 4096;
+
+/** The decimal text of a run of values, and where each value's digits end in it. */
+interface TextRun {
+  text: string;
+  ends: Uint32Array;
+}
+
+/** A page of one level: its values, and the runs of their decimal text made so far. */
 interface Page {
   values: Float32Array;
-  text?: string;
-  /** Index in `text` just past each value's digits. */
-  ends?: Uint32Array;
+  runs: (TextRun | undefined)[];
+  /** Bytes held by the runs. */
+  textBytes: number;
 }
 
 /**
@@ -46,7 +58,7 @@ interface Page {
  * immutable, and a re-index writes the same bytes), so a page never goes stale. A ranged blob
  * read per query cost more CPU than the rest of the query, and printing a thousand float32
  * means as decimals more again (bench/genomics profile), so a page keeps its decimal text too,
- * made once, and an answer is a slice of it.
+ * made once per run of values, and an answer is slices of it.
  */
 export class CoveragePages {
   private readonly pages = new Map<string, Page>();
@@ -101,25 +113,27 @@ export class CoveragePages {
     return page;
   }
 
-  /** The decimal text of values [from, to) of the page, made for the whole page once. */
+  /** The decimal text of values [from, to) of the page, made a run at a time, once. */
   private textOf(k: string, page: Page, from: number, to: number): string {
-    if (page.text === undefined || page.ends === undefined) {
-      const text = page.values.join(',');
-      const ends = new Uint32Array(page.values.length);
-      let at = 0;
-      for (let i = 0; i < ends.length - 1; i++) {
-        at = text.indexOf(',', at);
-        ends[i] = at++;
+    const parts: string[] = [];
+    for (let r = Math.floor(from / TEXT_RUN); r * TEXT_RUN < to; r++) {
+      const base = r * TEXT_RUN;
+      let run = page.runs[r];
+      if (!run) {
+        run = textRun(page.values.subarray(base, base + TEXT_RUN));
+        page.runs[r] = run;
+        const bytes = run.text.length + run.ends.byteLength;
+        page.textBytes += bytes;
+        if (this.pages.get(k) === page) {
+          this.held += bytes;
+          this.evict();
+        }
       }
-      ends[ends.length - 1] = text.length;
-      page.text = text;
-      page.ends = ends;
-      if (this.pages.get(k) === page) {
-        this.held += text.length + ends.byteLength;
-        this.evict();
-      }
+      const a = Math.max(from, base) - base;
+      const b = Math.min(to, base + run.ends.length) - base;
+      parts.push(run.text.slice(a === 0 ? 0 : run.ends[a - 1]! + 1, run.ends[b - 1]));
     }
-    return page.text.slice(from === 0 ? 0 : page.ends[from - 1]! + 1, page.ends[to - 1]);
+    return parts.length === 1 ? parts[0]! : parts.join(',');
   }
 
   /** Reads one page; concurrent readers of the same page share one read. */
@@ -155,7 +169,7 @@ export class CoveragePages {
         `coverage object ${key} holds ${bytes.length} of the ${count * 4} bytes at ${start}`,
       );
     }
-    return { values: float32LittleEndian(bytes) };
+    return { values: float32LittleEndian(bytes), runs: [], textBytes: 0 };
   }
 
   private keep(k: string, page: Page): void {
@@ -170,10 +184,22 @@ export class CoveragePages {
     while (this.held > this.maxBytes && this.pages.size > 1) {
       const [oldest, page] = this.pages.entries().next().value!;
       this.pages.delete(oldest);
-      this.held -= page.values.byteLength;
-      if (page.ends) this.held -= page.text!.length + page.ends.byteLength;
+      this.held -= page.values.byteLength + page.textBytes;
     }
   }
+}
+
+/** The values as comma-separated decimal text, with where each value's digits end. */
+function textRun(values: Float32Array): TextRun {
+  const text = values.join(',');
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  for (let i = 0; i < ends.length - 1; i++) {
+    at = text.indexOf(',', at);
+    ends[i] = at++;
+  }
+  ends[ends.length - 1] = text.length;
+  return { text, ends };
 }
 
 /** Little-endian float32 bytes (as the indexer stores them) as a Float32Array of their own. */
