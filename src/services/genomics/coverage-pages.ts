@@ -33,10 +33,13 @@ export interface CoverageSlice {
 }
 
 /**
- * Values per run of decimal text: a page's text is made a run at a time, as answers need it, so
- * a query touching a new page pays for ~4,096 numbers (well under a millisecond), not 65,536.
+ * Values per run of decimal text: a page's text is made a run at a time, as answers need it.
+ * Printing a float32 as decimal costs ~0.45 us here; bench/genomics' 1,000 random regions need
+ * ~500 values each and rarely the same ones, so runs of 4,096 made a cold answer pay for values
+ * nobody asked for (hub CPU per query up, not down); 256 costs a cold answer at most ~2 x 256
+ * values more and lets regions asked again come from memory.
  */
-const TEXT_RUN = 4096;
+const TEXT_RUN = 256;
 
 /** The decimal text of a run of values, and where each value's digits end in it. */
 interface TextRun {
