@@ -99,7 +99,8 @@ export class BinIndexBuilder {
     }
   }
 
-  private refBytes(): Buffer[] {
+  /** `map` turns the offsets records were added with into the file's (see ParallelBgzfWriter). */
+  private refBytes(map: (v: number) => number = (v) => v): Buffer[] {
     const out: Buffer[] = [];
     for (let i = 0; i < this.refCount; i++) {
       const r = this.refs[i];
@@ -115,14 +116,14 @@ export class BinIndexBuilder {
         const b = Buffer.alloc(8 + chunks.length * 8);
         b.writeUInt32LE(bin, 0);
         b.writeInt32LE(chunks.length / 2, 4);
-        chunks.forEach((v, k) => b.writeBigUInt64LE(BigInt(v), 8 + k * 8));
+        chunks.forEach((v, k) => b.writeBigUInt64LE(BigInt(map(v)), 8 + k * 8));
         out.push(b);
       }
       const pseudo = Buffer.alloc(8 + 32);
       pseudo.writeUInt32LE(PSEUDO_BIN, 0);
       pseudo.writeInt32LE(2, 4);
-      pseudo.writeBigUInt64LE(BigInt(r.offBeg), 8);
-      pseudo.writeBigUInt64LE(BigInt(r.offEnd), 16);
+      pseudo.writeBigUInt64LE(BigInt(map(r.offBeg)), 8);
+      pseudo.writeBigUInt64LE(BigInt(map(r.offEnd)), 16);
       pseudo.writeBigUInt64LE(BigInt(r.mapped), 24);
       pseudo.writeBigUInt64LE(BigInt(r.unmapped), 32);
       out.push(pseudo);
@@ -133,7 +134,7 @@ export class BinIndexBuilder {
       for (let w = 0; w < r.linear.length; w++) {
         const v = r.linear[w] ?? previous;
         previous = v;
-        linear.writeBigUInt64LE(BigInt(v), 4 + w * 8);
+        linear.writeBigUInt64LE(BigInt(map(v)), 4 + w * 8);
       }
       out.push(linear);
     }
@@ -151,8 +152,11 @@ export class BinIndexBuilder {
     return Buffer.concat([head, ...this.refBytes()]);
   }
 
-  /** The TBI bytes (BGZF-compressed) for a VCF (tabix `-p vcf`) with these sequence names. */
-  toTbiVcf(names: readonly string[]): Buffer {
+  /**
+   * The TBI bytes (BGZF-compressed) for a VCF (tabix `-p vcf`) with these sequence names; `map`
+   * as for the BAI's references.
+   */
+  toTbiVcf(names: readonly string[], map?: (v: number) => number): Buffer {
     const nm = Buffer.from(names.map((n) => `${n}\0`).join(''), 'utf8');
     const head = Buffer.alloc(36);
     head.write('TBI\x01', 0, 'latin1');
@@ -164,6 +168,6 @@ export class BinIndexBuilder {
     head.writeInt32LE('#'.charCodeAt(0), 24); // meta
     head.writeInt32LE(0, 28); // skip
     head.writeInt32LE(nm.length, 32);
-    return bgzfCompress(Buffer.concat([head, nm, ...this.refBytes()]));
+    return bgzfCompress(Buffer.concat([head, nm, ...this.refBytes(map)]));
   }
 }

@@ -130,7 +130,7 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           response: { 200: Envelope(Coverage), ...errorResponses },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const q = request.query;
         const answer = await g().coverage(
           request.principal,
@@ -143,7 +143,10 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             bucketSize: q.BucketSize,
           },
         );
-        return ok(present.coverage(request.params.id, answer));
+        // The presenter writes the schema's JSON itself (see coverageJson).
+        return reply
+          .type('application/json; charset=utf-8')
+          .send(present.coverageJson(request.params.id, answer));
       },
     );
   }

@@ -16,7 +16,8 @@ import { parseVcfHeader, type VcfHeaderInfo } from '../../formats/index.js';
 import type { BlobStore } from '../../ports.js';
 import type { AccessService } from '../access.service.js';
 import type { Principal } from '../principal.js';
-import { BlobFilehandle, readBlob, readBlobRange } from './blob-filehandle.js';
+import { BlobFilehandle, readBlob } from './blob-filehandle.js';
+import { CoveragePages } from './coverage-pages.js';
 
 /** Variant records per page (spec 4.11: at most 1000; IGV asks 1024, so larger limits clamp). */
 export const MAX_VARIANT_PAGE = 1000;
@@ -104,7 +105,10 @@ export interface CoverageAnswer {
   endPos: number;
   bucketSize: number;
   zoomLevel: number;
-  meanCoverage: number[];
+  /** The stored float32 means, one per bucket. */
+  meanCoverage: Float32Array;
+  /** The same means as comma-separated decimal text (`CoverageSlice.text`). */
+  meanCoverageText: string;
 }
 
 /** Region queries over indexed VCF and BAM files (spec 4.11, 4.12); read-only. */
@@ -112,11 +116,14 @@ export class GenomicsService {
   private readonly manifests = new Lru<GenomicsManifest>(CACHE_ENTRIES);
   private readonly tabix = new Lru<TabixIndexedFile>(CACHE_ENTRIES);
   private readonly headers = new Lru<VcfHeaderInfo>(CACHE_ENTRIES);
+  private readonly coveragePages: CoveragePages;
 
   constructor(
     private readonly access: AccessService,
     private readonly blobs: BlobStore,
-  ) {}
+  ) {
+    this.coveragePages = new CoveragePages(blobs);
+  }
 
   /**
    * The file with its manifest, once the caller may read it (`read` access, as downloads) and
@@ -308,23 +315,19 @@ export class GenomicsService {
         `The region spans ${count} buckets of ${info.bucketSize} bases, over the ${MAX_COVERAGE_BUCKETS} one answer holds: pick a coarser zoomLevel`,
       );
     }
-    const means: number[] = new Array(count).fill(0);
-    if (info.offset >= 0) {
-      const bytes = await readBlobRange(
-        this.blobs,
-        g.manifest.coverageKey!,
-        info.offset + first * 4,
-        info.offset + (last + 1) * 4,
-      );
-      for (let k = 0; k < count; k++) means[k] = bytes.readFloatLE(k * 4);
-    }
+    // offset -1: a chromosome without reads, whose levels were not stored (all zeros).
+    const means =
+      info.offset >= 0
+        ? await this.coveragePages.read(g.manifest.coverageKey!, info, first, count)
+        : { values: new Float32Array(count), text: new Array<string>(count).fill('0').join(',') };
     return {
       chrom: c.name,
       startPos: first * info.bucketSize + 1,
       endPos: Math.min((last + 1) * info.bucketSize, c.length),
       bucketSize: info.bucketSize,
       zoomLevel: level,
-      meanCoverage: means,
+      meanCoverage: means.values,
+      meanCoverageText: means.text,
     };
   }
 }
