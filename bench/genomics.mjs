@@ -149,18 +149,24 @@ try {
   );
 
   // --- queries ----------------------------------------------------------------------------------
-  const coverageQueries = Array.from({ length: QUERIES }, () => {
+  const coverageQuery = () => {
     const zoom = Math.floor(rand() * 8);
     const span = 128 * 2 ** zoom * (1 + Math.floor(rand() * 999));
     const s = 1 + Math.floor(rand() * (CHROM_LEN - span));
     return { s, e: s + span - 1, zoom };
-  });
-  const variantQueries = Array.from({ length: QUERIES }, () => {
+  };
+  const variantQuery = () => {
     // Records are ~1 per `step` bases: spans of up to 1,000 records.
     const span = step * (1 + Math.floor(rand() * 999));
     const s = 1 + Math.floor(rand() * (CHROM_LEN - span));
     return { s, e: s + span - 1 };
-  });
+  };
+  const coverageQueries = Array.from({ length: QUERIES }, coverageQuery);
+  const variantQueries = Array.from({ length: QUERIES }, variantQuery);
+  const coveragePath = (q) =>
+    `coverage/${bamUp.id}/chr1?StartPos=${q.s}&EndPos=${q.e}&zoomLevel=${q.zoom}`;
+  const variantPath = (q) =>
+    `variantset/${vcfUp.id}/variants/chr1?StartPos=${q.s}&EndPos=${q.e}&Limit=1000`;
   // The queries come from a client in another process (bench/query-client.mjs), as a genome
   // browser's would, so this process spends its CPU on serving alone: its CPU time per query is
   // the hub's cost, which a busy machine inflates far less than the wall-clock percentiles.
@@ -192,6 +198,19 @@ try {
     bytesPer.push(bytes / paths.length);
     return latencies;
   };
+  // A warm-up of other random regions first (BENCH_WARMUP_QUERIES of each kind, 200 by default;
+  // 0 measures a cold hub): a hub serves for days, and a first pass would otherwise measure the
+  // JIT compiling the request path and the collection of the indexing jobs' garbage. The
+  // measured regions are fresh ones, so the answers still come from the file, not a cache of
+  // answers (the hub keeps none); coverage pages and tabix indexes read during warm-up stay in
+  // memory, as on a running hub.
+  const WARMUP = Number(process.env.BENCH_WARMUP_QUERIES ?? 200);
+  if (WARMUP > 0) {
+    await run(Array.from({ length: WARMUP }, () => coveragePath(coverageQuery())));
+    await run(Array.from({ length: WARMUP }, () => variantPath(variantQuery())));
+    cpuPer.length = 0;
+    bytesPer.length = 0;
+  }
   // BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of the query phase alone (open it in Chrome
   // DevTools, or summarize with `node bench/profile-summary.mjs file.cpuprofile`).
   const profile = process.env.BENCH_PROFILE;
@@ -203,16 +222,8 @@ try {
     await post('Profiler.enable');
     await post('Profiler.start');
   }
-  const cov = await run(
-    coverageQueries.map(
-      (q) => `coverage/${bamUp.id}/chr1?StartPos=${q.s}&EndPos=${q.e}&zoomLevel=${q.zoom}`,
-    ),
-  );
-  const vars = await run(
-    variantQueries.map(
-      (q) => `variantset/${vcfUp.id}/variants/chr1?StartPos=${q.s}&EndPos=${q.e}&Limit=1000`,
-    ),
-  );
+  const cov = await run(coverageQueries.map(coveragePath));
+  const vars = await run(variantQueries.map(variantPath));
   if (session) {
     const { profile: p } = await post('Profiler.stop');
     writeFileSync(profile, JSON.stringify(p));
