@@ -252,6 +252,18 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     // The hub keeps the CRC-32 of what it stored (zlib's, 8 hex digits): what downloads check.
     expect(file.Crc32).toBe(crc32(bytes).toString(16).padStart(8, '0'));
     const MiB = 1024 * 1024;
+    /** The `.part.json` state of a download of `file` in 1 MiB ranges, with `done` received. */
+    const state = (done: number[], more: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        version: 1,
+        fileId: file.Id,
+        size: file.Size,
+        md5: file.ETag,
+        sha256: file.Sha256,
+        rangeSize: MiB,
+        done,
+        ...more,
+      });
     /**
      * A .part as a download killed after ranges `done` (1 MiB each) leaves it, with each range's
      * CRC-32 as received. `corrupt`: byte 10 differs on disk from what was received; `lying`: it
@@ -267,20 +279,7 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
       );
       if (damage === 'corrupt') part[10] = part[10]! ^ 0xff;
       writeFileSync(join(out, 'r.bin.part'), part);
-      writeFileSync(
-        join(out, 'r.bin.part.json'),
-        JSON.stringify({
-          version: 1,
-          fileId: file.Id,
-          size: file.Size,
-          md5: file.ETag,
-          sha256: file.Sha256,
-          crc32: file.Crc32,
-          rangeSize: MiB,
-          done,
-          crcs,
-        }),
-      );
+      writeFileSync(join(out, 'r.bin.part.json'), state(done, { crc32: file.Crc32, crcs }));
     };
     const args = (out: string) => [
       'download',
@@ -330,18 +329,7 @@ describe.each(backends())('seqhub upload/download/await on $kind', (backend) => 
     const old = join(dir, 'old-state-out');
     mkdirSync(old);
     writeFileSync(join(old, 'r.bin.part'), bytes);
-    writeFileSync(
-      join(old, 'r.bin.part.json'),
-      JSON.stringify({
-        version: 1,
-        fileId: file.Id,
-        size: file.Size,
-        md5: file.ETag,
-        sha256: file.Sha256,
-        rangeSize: MiB,
-        done: [0, 1, 2, 3, 4],
-      }),
-    );
+    writeFileSync(join(old, 'r.bin.part.json'), state([0, 1, 2, 3, 4]));
     const full = await run(args(old), env);
     expect(full.stdout.trim()).toBe(
       `downloaded 1 files (${bytes.length} bytes), 0 already present`,
