@@ -14,12 +14,11 @@ import {
   VariantQuery,
 } from '../schemas/genomics.schema.js';
 import type { RouteDeps } from './deps.js';
-import { ok, okList } from './reply.js';
+import { ok, okAround, okList } from './reply.js';
 import { DEFAULT_LIMIT } from '../../domain/index.js';
 import { MAX_VARIANT_PAGE } from '../../services/index.js';
 
 const TextBody = Type.String({ description: 'VCF text (Format=vcf)' });
-const EMPTY_ITEMS = '"Items":[]';
 
 /**
  * Variants and coverage of indexed VCF/BAM files (spec 3.9, 3.10, 4.11, 4.12): canonical
@@ -90,8 +89,8 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         );
         if (q.Format === 'vcf') return reply.type('text/plain; charset=utf-8').send(result.vcf);
         // The records' JSON is written straight from the VCF bytes (variant-json.presenter.ts)
-        // between the two halves of the envelope okList makes, whose Items come first.
-        const body = okList(
+        // between the two halves of the page's envelope.
+        const list = okList(
           { items: [], totalCount: result.totalCount },
           {
             offset: page.offset,
@@ -100,19 +99,11 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             sortDir: page.descending ? 'Desc' : 'Asc',
           },
           () => null,
-        );
-        body.Response.DisplayedCount = result.count;
-        const envelope = JSON.stringify(body);
-        const at = envelope.indexOf(EMPTY_ITEMS) + EMPTY_ITEMS.length - 1;
+        ).Response;
+        const [head, tail] = okAround({ ...list, DisplayedCount: result.count }, 'Items');
         return reply
           .type('application/json; charset=utf-8')
-          .send(
-            variantWriter(result.header).page(
-              result.vcf,
-              envelope.slice(0, at),
-              envelope.slice(at),
-            ),
-          );
+          .send(variantWriter(result.header).page(result.vcf, head, tail));
       },
     );
   }
@@ -143,10 +134,11 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             bucketSize: q.BucketSize,
           },
         );
-        // The presenter writes the schema's JSON itself (see coverageJson).
+        // The means go in as the decimal text the service keeps (see present.coverage).
+        const [head, tail] = okAround(present.coverage(request.params.id, answer), 'MeanCoverage');
         return reply
           .type('application/json; charset=utf-8')
-          .send(present.coverageJson(request.params.id, answer));
+          .send(head + answer.meanCoverageText + tail);
       },
     );
   }

@@ -17,6 +17,19 @@ export const ok = <T>(response: T) => ({
   Notifications: [] as unknown[],
 });
 
+/**
+ * The v1 envelope of `response` as JSON text in two halves around the value of its array field
+ * `field` (given as `[]`, in its place), for answers that write that array's JSON themselves
+ * (variant pages, coverage means): the envelope's other fields still come from {@link ok}.
+ */
+export function okAround(response: object, field: string): [head: string, tail: string] {
+  const text = JSON.stringify(ok(response));
+  // Only the field's own key can match: inside a JSON string every `"` is escaped.
+  const marker = `"${field}":[]`;
+  const at = text.indexOf(marker) + marker.length - 1;
+  return [text.slice(0, at), text.slice(at)];
+}
+
 /** One page in the v1 list envelope (spec 1.6): DisplayedCount is always Items.length. */
 export function okList<T, W>(page: Page<T>, request: PageRequest, present: (item: T) => W) {
   const items = page.items.map(present);

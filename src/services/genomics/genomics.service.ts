@@ -105,9 +105,7 @@ export interface CoverageAnswer {
   endPos: number;
   bucketSize: number;
   zoomLevel: number;
-  /** The stored float32 means, one per bucket. */
-  meanCoverage: Float32Array;
-  /** The same means as comma-separated decimal text (`CoverageSlice.text`). */
+  /** The stored float32 means, one per bucket, as comma-separated decimal text (`CoverageSlice.text`). */
   meanCoverageText: string;
 }
 
@@ -316,18 +314,17 @@ export class GenomicsService {
       );
     }
     // offset -1: a chromosome without reads, whose levels were not stored (all zeros).
-    const means =
+    const meanCoverageText =
       info.offset >= 0
-        ? await this.coveragePages.read(g.manifest.coverageKey!, info, first, count)
-        : { values: new Float32Array(count), text: new Array<string>(count).fill('0').join(',') };
+        ? (await this.coveragePages.read(g.manifest.coverageKey!, info, first, count)).text
+        : new Array<string>(count).fill('0').join(',');
     return {
       chrom: c.name,
       startPos: first * info.bucketSize + 1,
       endPos: Math.min((last + 1) * info.bucketSize, c.length),
       bucketSize: info.bucketSize,
       zoomLevel: level,
-      meanCoverage: means.values,
-      meanCoverageText: means.text,
+      meanCoverageText,
     };
   }
 }
