@@ -8,7 +8,8 @@
 //     node bench/search-pg-cpu.mjs [class] [queries]
 //
 // class: `and-common` (KIT<k> TISSUE<t> sharing 10,000 rows), `and-none` (sharing none), `word`
-// (TISSUE<t>). BENCH_DIST: another build's dist directory (default ../dist), for "before".
+// (TISSUE<t>), `exact` (Sample-<n>: the phrase `sample <-> <n>`), `name` (name:"Sample-<n>"),
+// `unique` (BC<n>). BENCH_DIST: another build's dist directory (default ../dist), for "before".
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +28,9 @@ if (!admin) throw new Error('set SEQHUB_BENCH_POSTGRES_URL (the URL bench/search
 const url = new URL(admin);
 url.pathname = '/seqhub_bench_search';
 const kind = process.argv[2] ?? 'and-common';
-if (!['and-common', 'and-none', 'word'].includes(kind))
-  throw new Error(`class must be and-common, and-none or word, got '${kind}'`);
+const CLASSES = ['and-common', 'and-none', 'word', 'exact', 'name', 'unique'];
+if (!CLASSES.includes(kind))
+  throw new Error(`class must be one of ${CLASSES.join(', ')}, got '${kind}'`);
 const n = Number(process.argv[3] ?? 300);
 
 const handle = openDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 });
@@ -54,6 +56,10 @@ const query = () => {
   const k = Math.floor(random() * 10);
   let t = Math.floor(random() * 100);
   if (kind === 'word') return `tissue${t}`;
+  const sample = String(Math.floor(random() * 1_000_000)).padStart(7, '0');
+  if (kind === 'exact') return `Sample-${sample}`;
+  if (kind === 'name') return `name:"Sample-${sample}"`;
+  if (kind === 'unique') return `BC${Number(sample)}`;
   // TISSUE<t> is on rows i with i mod 100 = t, KIT<k> on i mod 10 = k: common iff t mod 10 = k.
   if (kind === 'and-common') t = t - (t % 10) + k;
   else if (t % 10 === k) t = (t + 1) % 100;

@@ -497,4 +497,104 @@ describe.each(backends())('search past 1,000 hits on $kind', (backend) => {
     expect(own).toMatchObject({ TotalCount: 1, Items: [{ Sample: { Name: 'theirs' } }] });
     expect([own.Items[0].Score]).toEqual(await ginScores("'three' & 'alpha'", own.Items));
   }, 120_000);
+
+  it('phrases and name: terms: every match, exact names first, ranked as GIN ranks', async () => {
+    // On PostgreSQL a phrase or `name:` query of plain words is answered from its rarest word's
+    // rows when that word has at most 100 (PHRASE_DRIVER_MAX), else by the GIN statement
+    // (ADR 0003, addendum 4): both must give GIN's matches, counts and scores.
+    const project = sdkResponse(await alice.post('projects/', { Name: 'Phrases' }));
+    const made = Array.from({ length: 101 }, (_, i) => `ph-${String(i).padStart(3, '0')}`);
+    // ph-i: `kappa lambda [hundred] hundredone`; `hundred` is on 100 rows (99 of these and the
+    // name below), at PHRASE_DRIVER_MAX; `kappa`, `lambda` and `hundredone` on more.
+    for (let i = 0; i < made.length; i += 16)
+      await Promise.all(
+        made.slice(i, i + 16).map((Name, j) =>
+          alice.post(`projects/${project.Id}/samples`, {
+            Name,
+            Description: `kappa lambda ${i + j < 99 ? 'hundred ' : ''}hundredone`,
+          }),
+        ),
+      );
+    await alice.post(`projects/${project.Id}/samples`, {
+      Name: 'Lambda Hundred',
+      Description: 'x',
+    });
+    const stranger = new PythonSdkClient(hub.url, (await hub.newUser({ name: 'Other' })).token);
+    const theirs = sdkResponse(await stranger.post('projects/', { Name: 'Theirs' }));
+    await stranger.post(`projects/${theirs.Id}/samples`, {
+      Name: 'ph-007',
+      Description: 'kappa lambda',
+    });
+    // GIN's answer, straight from search_index: the caller's own rows (no shares here).
+    const gin = async (client: PythonSdkClient, tsquery: string, exactName: string) => {
+      const me = sdkResponse(await client.get('users/current')).Id as string;
+      const { rows } = await sql<{
+        kind: string;
+        resource_id: string;
+        name_lc: string;
+        rank: number;
+      }>`
+        SELECT kind, resource_id, name_lc, ts_rank(tsv, to_tsquery('simple'::regconfig, ${tsquery})) AS rank
+        FROM search_index WHERE owner_id = ${me}
+          AND tsv @@ to_tsquery('simple'::regconfig, ${tsquery})`.execute(hub.server.hub.db.db);
+      const ranked = rows.length <= 200;
+      return rows
+        .map((r) => ({
+          hit: `${r.kind}:${r.resource_id}`,
+          score:
+            (r.name_lc === exactName ? 1000 : 0) +
+            (ranked ? Math.round(Number(r.rank) * 1e6) / 1e6 : 0),
+        }))
+        .sort((a, b) => (a.hit < b.hit ? -1 : 1));
+    };
+    const cases: [string, string, string, number][] = [
+      // query, tsquery, exact name, TotalCount
+      ['"lambda hundred"', "'lambda' <-> 'hundred'", 'lambda hundred', 100], // driver: 100 rows
+      ['Lambda-Hundred', "'lambda' <-> 'hundred'", 'lambda-hundred', 100],
+      ['"hundred hundredone"', "'hundred' <-> 'hundredone'", 'hundred hundredone', 99],
+      ['"lambda hundredone"', "'lambda' <-> 'hundredone'", 'lambda hundredone', 2], // GIN
+      ['"kappa lambda"', "'kappa' <-> 'lambda'", 'kappa lambda', 101], // GIN
+      ['"hundredone hundred"', "'hundredone' <-> 'hundred'", 'hundredone hundred', 0],
+      ['name:"ph-007"', "'ph':A <-> '007':A", 'ph-007', 1],
+      ['name:ph-007 kappa', "('ph':A <-> '007':A) & 'kappa'", 'ph-007 kappa', 1],
+      ['name:hundred', "'hundred':A", 'hundred', 1],
+      ['name:"lambda hundred" hundredone', "('lambda':A <-> 'hundred':A) & 'hundredone'", '', 0],
+      ['ph-007 hundredone', "('ph' <-> '007') & 'hundredone'", 'ph-007 hundredone', 1],
+    ];
+    for (const [query, tsquery, exactName, total] of cases)
+      for (const scope of ['', 'samples', 'projects'])
+        for (const sortBy of ['Score', 'Name']) {
+          const r = await search({ query, scope, SortBy: sortBy, Limit: 200 });
+          const expected = scope === 'projects' ? 0 : total;
+          expect(r.TotalCount, `${query} in '${scope}'`).toBe(expected);
+          expect(r.DisplayedCount, query).toBe(Math.min(expected, 200));
+          if (sortBy === 'Score' && expected > 0) {
+            const exact = r.Items.filter((i: any) => i.Score >= 1000).length;
+            expect(
+              r.Items.slice(0, exact).every((i: any) => i.Score >= 1000),
+              query,
+            ).toBe(true);
+            const scores = r.Items.map((i: any) => i.Score);
+            expect(scores, query).toEqual([...scores].sort((a, b) => b - a));
+          }
+          if (backend.kind === 'postgres' && scope !== 'projects') {
+            const got = r.Items.map((i: any) => ({
+              hit: `sample:${i.Sample.Id}`,
+              score: i.Score,
+            })).sort((a: any, b: any) => (a.hit < b.hit ? -1 : 1));
+            expect(got, `${query} in '${scope}'`).toEqual(await gin(alice, tsquery, exactName));
+          }
+        }
+    const exact = await search({ query: '"Lambda Hundred"' });
+    expect(exact.Items[0]).toMatchObject({ Sample: { Name: 'Lambda Hundred' } });
+    expect(exact.Items[0].Score).toBeGreaterThanOrEqual(1000);
+    // Another user's look-alike is theirs alone.
+    const mine = sdkResponse(await stranger.get('search', { query: 'name:"ph-007"' }));
+    expect(mine).toMatchObject({ TotalCount: 1, Items: [{ Sample: { Name: 'ph-007' } }] });
+    expect(mine.Items[0].Sample.Id).not.toBe(
+      (await search({ query: 'name:"ph-007"' })).Items[0].Sample.Id,
+    );
+    const page = await search({ query: '"lambda hundred"', Offset: 95, Limit: 10 });
+    expect(page).toMatchObject({ TotalCount: 100, DisplayedCount: 5 });
+  }, 120_000);
 });

@@ -370,6 +370,30 @@ export class KyselySearchRepository implements SearchRepository {
             });
       return pageOf(result.rows);
     };
+    const phrase = phraseWords(query.terms);
+    if (phrase !== undefined && filter.access.global) {
+      // Phrases and `name:` terms of plain words (an exact-name search: `Sample-0123456` is the
+      // phrase `sample <-> 0123456`), usually with one rare word: its rows are the candidates
+      // (every match holds every word), kept when they hold the other words too (one
+      // search_words descent each) and then tested against the query on their search_index row,
+      // exactly as the GIN statement's recheck does. Every step is a key lookup whatever the
+      // words, so this runs on the connection's generic plan: the GIN statement, planned for its
+      // words on every run, spent more CPU planning than running (ADR 0003, addendum 4). When
+      // every word has more than PHRASE_DRIVER_MAX rows, GIN answers as before.
+      const rows = (
+        await phraseStatement({
+          words: phrase,
+          tsq,
+          exactName,
+          conds,
+          order,
+          limit,
+          offset: page.offset,
+        }).execute(this.db)
+      ).rows;
+      if (Number(rows[0]?.driver ?? 0) <= PHRASE_DRIVER_MAX) return pageOf(rows);
+      return gin(cap);
+    }
     const word = plainWord(query.terms);
     const words = word !== undefined ? [word] : plainWords(query.terms);
     if (words !== undefined && filter.access.global) {
@@ -486,6 +510,86 @@ export function plainWords(terms: readonly SearchTerm[]): string[] | undefined {
     if (!words.includes(word)) words.push(word);
   }
   return words;
+}
+
+/**
+ * The distinct words of a query whose terms are all plain words (see {@link plainWord}), with a
+ * phrase or a `name:` term among them (the queries the one-word and several-word statements do
+ * not take), no prefix: search_words holds each of them exactly where the tsvector does.
+ */
+export function phraseWords(terms: readonly SearchTerm[]): string[] | undefined {
+  if (!terms.some((t) => t.words.length > 1 || t.nameOnly)) return undefined;
+  const words: string[] = [];
+  for (const term of terms) {
+    if (term.prefix) return undefined;
+    for (const word of term.words) {
+      if (!/^(?:[a-z][a-z0-9]*|[0-9]+)$/.test(word)) return undefined;
+      if (!words.includes(word)) words.push(word);
+    }
+  }
+  return words;
+}
+
+/**
+ * A phrase query answers from its rarest word's rows when that word has at most this many: as
+ * many search_index rows visited at worst (after the other words' descents, only the rows
+ * holding every word are). Past it, the GIN statement.
+ */
+const PHRASE_DRIVER_MAX = 100;
+
+/**
+ * PostgreSQL, a phrase or `name:` query of plain words, global token (see {@link phraseWords}):
+ * one statement on the generic plan. `driver` is the rarest word's row count, up to
+ * PHRASE_DRIVER_MAX + 1; past PHRASE_DRIVER_MAX the rest does not run (a one-time filter) and
+ * the caller asks GIN. Otherwise every match is among the driver's rows, so count, exact
+ * names, ranks and order are the GIN statement's for the same matches (fewer than
+ * SEARCH_MAX_HITS: no slice).
+ */
+function phraseStatement(q: {
+  words: readonly string[];
+  tsq: RawBuilder<unknown>;
+  exactName: string;
+  conds: RawBuilder<unknown>;
+  order: RawBuilder<unknown>;
+  limit: number;
+  offset: number;
+}) {
+  const driver = sql`(SELECT w FROM d)`;
+  const values = sql.join(q.words.map((w) => sql`(${w})`));
+  // Scalar subqueries, one index descent per row and word (EXISTS became a hash of a word's
+  // whole key range: ADR 0003, addendum 3). The candidates are materialized and each fetched
+  // by its key (LATERAL ... OFFSET 0), so no plan can turn this into a GIN bitmap of every row
+  // of a common word.
+  const holdsAll = sql.join(
+    q.words.map(
+      (w) => sql`(${driver} = ${w} OR (SELECT true FROM search_words b
+        WHERE b.word = ${w} AND b.id = w.id) IS NOT NULL)`,
+    ),
+    sql` AND `,
+  );
+  return sql<PageRow & { total: string; driver: string }>`
+    WITH d AS MATERIALIZED (
+      SELECT v.w, (SELECT count(*) FROM (SELECT 1 FROM search_words x WHERE x.word = v.w
+          LIMIT ${sql.lit(PHRASE_DRIVER_MAX + 1)}) t) AS n
+      FROM (VALUES ${values}) v(w) ORDER BY n LIMIT 1),
+    k AS MATERIALIZED (
+      SELECT w.id FROM search_words w
+      WHERE w.word = ${driver} AND (SELECT n FROM d) <= ${sql.lit(PHRASE_DRIVER_MAX)}
+        AND ${holdsAll}),
+    h AS MATERIALIZED (
+      SELECT si.id, si.kind, si.resource_id, si.name_lc, si.created_at, si.tsv,
+        CASE WHEN si.name_lc = ${q.exactName} THEN 1 ELSE 0 END AS exact
+      FROM k CROSS JOIN LATERAL (
+        SELECT * FROM search_index si WHERE si.id = k.id OFFSET 0) si
+      WHERE si.tsv @@ ${q.tsq} AND ${q.conds}),
+    c AS (SELECT count(*) AS n FROM h),
+    p AS (
+      SELECT h.id, h.kind, h.resource_id, h.name_lc, h.created_at, h.exact,
+        CASE WHEN (SELECT n FROM c) <= ${sql.lit(SEARCH_RANKED_MAX)}
+          THEN ts_rank(h.tsv, ${q.tsq}) ELSE 0 END AS rank
+      FROM h ORDER BY ${q.order} LIMIT ${q.limit} OFFSET ${q.offset})
+    SELECT (SELECT n FROM d) AS driver, c.n AS total, p.* FROM c LEFT JOIN p ON true
+    ORDER BY ${q.order}`;
 }
 
 /**
