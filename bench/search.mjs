@@ -386,14 +386,14 @@ async function benchDatabase(kind) {
     await load(base, state.token, settings.warmupS, 1, QUERIES);
     const cpu = await cpuMeter(server.pid, kind);
     const mixed = await load(base, state.token, settings.durationS, 42, QUERIES);
-    Object.assign(mixed, cpu(mixed.requestsTotal, settings.durationS));
+    Object.assign(mixed, await cpu(mixed.requestsTotal, settings.durationS));
     // Each query class alone, briefly: which ones cost what.
     const perQuery = [];
     for (const query of QUERIES) {
       const seconds = Math.max(2, Math.round(settings.durationS / 4));
       const meter = await cpuMeter(server.pid, kind);
       const r = await load(base, state.token, seconds, 7, [query]);
-      Object.assign(r, meter(r.requestsTotal, seconds));
+      Object.assign(r, await meter(r.requestsTotal, seconds));
       perQuery.push({ example: query.q(0.5), matches: query.matches, ...r });
     }
     const checks = {
@@ -439,8 +439,11 @@ function machineBusySeconds() {
  * function gives the figures per request since the call.
  */
 async function cpuMeter(serverPid, kind) {
-  let dbPids = [];
-  if (kind === 'postgres') {
+  // The bench database's backends, listed at the start and again at the end: the hub's pools
+  // open connections on demand, and one opened during the run (its start-up, first plans and
+  // first touches of shared buffers included) counts from zero.
+  const backends = async () => {
+    if (kind !== 'postgres') return [];
     const client = new pg.Client({ connectionString: pgAdminUrl });
     await client.connect();
     try {
@@ -448,11 +451,12 @@ async function cpuMeter(serverPid, kind) {
         'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
         [PG_BENCH_DB],
       );
-      dbPids = rows.map((r) => r.pid);
+      return rows.map((r) => r.pid);
     } finally {
       await client.end();
     }
-  }
+  };
+  const dbPids = await backends();
   const sum = (pids) => pids.reduce((total, pid) => total + (cpuSeconds(pid) ?? 0), 0);
   const self = () => {
     const u = process.cpuUsage();
@@ -460,9 +464,10 @@ async function cpuMeter(serverPid, kind) {
   };
   const before = { server: sum([serverPid]), db: sum(dbPids), self: self() };
   const machine = machineBusySeconds();
-  return (requests, durationS) => {
+  return async (requests, durationS) => {
     const server = sum([serverPid]) - before.server;
-    const db = sum(dbPids) - before.db;
+    const opened = (await backends()).filter((pid) => !dbPids.includes(pid));
+    const db = sum(dbPids) - before.db + sum(opened);
     const client = self() - before.self;
     const perRequestUs = (s) => Math.round((s / Math.max(1, requests)) * 1e6);
     const busy = machineBusySeconds();
