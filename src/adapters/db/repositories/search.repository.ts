@@ -356,18 +356,20 @@ export class KyselySearchRepository implements SearchRepository {
     // plan cannot know a word matches 10 rows or 100,000 and chose a GIN bitmap of every match:
     // bench/search, KIT5 p50 14 -> 959 ms.
     // One round trip on the custom-plan connections; without them (a repository made over a
-    // bare handle), in a transaction that sets the mode for itself.
-    const gin = async (cap: RawBuilder<unknown>) => {
+    // bare handle), in a transaction that sets the mode for itself. `generic`: on the main
+    // connections' generic plan, where that plan is the one every value gets anyway (below).
+    const gin = async (cap: RawBuilder<unknown>, plan: 'custom' | 'generic' = 'custom') => {
       const statement = ginStatement(cap);
       const customPlans = this.customPlans;
-      const result = this.db.isTransaction
-        ? await statement.execute(this.db)
-        : customPlans
-          ? await statement.execute(customPlans)
-          : await this.db.transaction().execute(async (trx) => {
-              await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
-              return statement.execute(trx);
-            });
+      const result =
+        this.db.isTransaction || plan === 'generic'
+          ? await statement.execute(this.db)
+          : customPlans
+            ? await statement.execute(customPlans)
+            : await this.db.transaction().execute(async (trx) => {
+                await sql`SET LOCAL plan_cache_mode = force_custom_plan`.execute(trx);
+                return statement.execute(trx);
+              });
       return pageOf(result.rows);
     };
     const phrase = phraseWords(query.terms);
@@ -466,7 +468,12 @@ export class KyselySearchRepository implements SearchRepository {
           await wordStatement(commonRowsProbe(words, filter.viewer, filter.kinds)).execute(this.db)
         ).rows;
         if (Number(probed[0]?.probe ?? 0) > SEARCH_RANKED_MAX) return pageOf(probed);
-        const few = await gin(sql.lit(SEARCH_RANKED_MAX + 1));
+        // Generic plan: a GIN bitmap of the words' common rows, read until SEARCH_RANKED_MAX + 1
+        // of them are visible, which is what the custom plans chose for these queries too
+        // (EXPLAIN, `kit3 tissue47`): words common enough for a plan reading the table in order
+        // share most of their newest rows, and the probe above has answered for them. Planning
+        // it on every run cost more than running it (ADR 0003, addendum 4).
+        const few = await gin(sql.lit(SEARCH_RANKED_MAX + 1), 'generic');
         if (few.totalCount <= SEARCH_RANKED_MAX) return few;
       }
       const result = await wordStatement().execute(this.db);
