@@ -17,6 +17,7 @@ import type { BlobStore } from '../../ports.js';
 import type { AccessService } from '../access.service.js';
 import type { Principal } from '../principal.js';
 import { BlobFilehandle, readBlob } from './blob-filehandle.js';
+import { BufferPool } from './buffer-pool.js';
 import { CoveragePages } from './coverage-pages.js';
 
 /** Variant records per page (spec 4.11: at most 1000; IGV asks 1024, so larger limits clamp). */
@@ -60,7 +61,8 @@ class Lru<V> {
  * what the JSON writer reads, with no array of strings and no joined string in between.
  */
 class LineBuffer {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private readonly pooled = lineBuffers.take();
+  private buf = this.pooled;
   private at = 0;
   count = 0;
 
@@ -80,7 +82,15 @@ class LineBuffer {
   bytes(): Buffer {
     return this.buf.subarray(0, this.at);
   }
+
+  /** Gives the pooled buffer back: {@link bytes} must no longer be read. */
+  release(): void {
+    lineBuffers.give(this.pooled);
+  }
 }
+
+/** The pages' VCF bytes: a page of 1,000 short records is ~40 KiB. */
+const lineBuffers = new BufferPool(128 * 1024, 32);
 
 export interface GenomicFile {
   file: FileRecord;
@@ -93,6 +103,11 @@ export interface VariantPage {
   vcf: Buffer;
   /** Lines in {@link vcf}. */
   count: number;
+  /**
+   * Gives {@link vcf}'s memory back for reuse (a pooled buffer): call once it is no longer read
+   * (written into the JSON answer, or the `Format=vcf` reply finished); never calling it is safe.
+   */
+  release: () => void;
   totalCount: number;
   /** The file's header (its samples name the JSON's `SampleFormat` keys). */
   header: VcfHeaderInfo;
@@ -236,12 +251,18 @@ export class GenomicsService {
     const all: string[] = [];
     const vcf = new LineBuffer();
     let total = 0;
-    await tabix.getLines(contig.name, region.start, region.end, (line) => {
-      if (page.descending) all.push(line);
-      else if (total >= page.offset && total < page.offset + limit) vcf.push(line);
-      total++;
-    });
+    try {
+      await tabix.getLines(contig.name, region.start, region.end, (line) => {
+        if (page.descending) all.push(line);
+        else if (total >= page.offset && total < page.offset + limit) vcf.push(line);
+        total++;
+      });
+    } catch (error) {
+      vcf.release();
+      throw error;
+    }
     if (total === 0) {
+      vcf.release();
       throw new AppError(
         'BASESPACE.GENOMICS.NOT_FOUND',
         `No variants in ${contig.name}:${region.start + 1}-${region.end} of file ${g.file.id}`,
@@ -255,6 +276,7 @@ export class GenomicsService {
       chrom: contig.name,
       vcf: vcf.bytes(),
       count: vcf.count,
+      release: () => vcf.release(),
       totalCount: total,
       header: this.headerOf(g),
     };
