@@ -9,11 +9,13 @@ import { readBlobRange } from './blob-filehandle.js';
  * `@gmod/tabix`'s `getLines` (whose index classes still give the chunks): `getLines` reads 64 KiB
  * past the last block a chunk needs, re-reads and re-inflates on every query (its chunk cache
  * is keyed by the chunk, which neighbouring regions rarely share), and makes one string per line
- * that the page then encodes back to UTF-8. Measured (bench/README.md, genomics, phase 2): on the
- * bench's random regions hub CPU per query is about the same (2.2-2.3 ms both ways: the inflate
- * of node's zlib costs what the strings saved); what pays is reading no more than needed,
- * neighbouring regions served from inflated blocks without any read, and corrupt data met at
- * query time as a clear 409 (getLines' inflate errors were plain Errors, not mapped to a 4xx).
+ * that the page then encodes back to UTF-8. Measured (bench/README.md, genomics): on the bench's
+ * random regions it saves little CPU by itself (node's zlib inflate costs about what the strings
+ * and the WebAssembly inflate's copies in and out cost); with the pooled answer buffers
+ * (buffer-pool.ts) the two together took hub CPU per variant query from 3.4-3.7 to 2.3-2.8 ms.
+ * What it adds besides: no more bytes read than needed, neighbouring regions served from inflated
+ * blocks without any read, and corrupt data met at query time as a clear 409 (getLines' inflate
+ * errors were plain Errors, not mapped to a 4xx).
  */
 
 /** An index chunk: virtual offsets of its first byte and of the byte past its last line. */
