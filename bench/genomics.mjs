@@ -217,18 +217,26 @@ try {
   const session = profile ? new (await import('node:inspector')).Session() : undefined;
   const post = (method, params) =>
     new Promise((ok, fail) => session.post(method, params, (e, r) => (e ? fail(e) : ok(r))));
-  if (session) {
+  // BENCH_PROFILE_PHASE=coverage|variants: profile that phase alone (default: both).
+  const phase = process.env.BENCH_PROFILE_PHASE;
+  const startProfile = async (name) => {
+    if (!session || (phase && phase !== name) || (!phase && name !== 'coverage')) return;
     session.connect();
     await post('Profiler.enable');
     await post('Profiler.start');
-  }
-  const cov = await run(coverageQueries.map(coveragePath));
-  const vars = await run(variantQueries.map(variantPath));
-  if (session) {
+  };
+  const stopProfile = async (name) => {
+    if (!session || (phase && phase !== name) || (!phase && name !== 'variants')) return;
     const { profile: p } = await post('Profiler.stop');
     writeFileSync(profile, JSON.stringify(p));
     session.disconnect();
-  }
+  };
+  await startProfile('coverage');
+  const cov = await run(coverageQueries.map(coveragePath));
+  await stopProfile('coverage');
+  await startProfile('variants');
+  const vars = await run(variantQueries.map(variantPath));
+  await stopProfile('variants');
   const refCov = coverageQueries
     .slice(0, 100)
     .map((q) =>

@@ -35,6 +35,7 @@ export { FAILURE_RULES } from './failure-limiter.js';
 export type { FileServiceOptions } from './file.service.js';
 export type { CoverageAnswer, GenomicFile, VariantPage } from './genomics/genomics.service.js';
 export { MAX_VARIANT_PAGE } from './genomics/genomics.service.js';
+export { BufferPool } from './genomics/buffer-pool.js';
 export { DRS_ACCESS_ID } from './drs.service.js';
 export { UI_TOKEN_TTL_SECONDS } from './web-auth.service.js';
 export { HtsgetError, HtsgetErrors, asHtsget } from './genomics/htsget.service.js';

@@ -1,4 +1,5 @@
 import { parseVcfRecord, type VcfHeaderInfo } from '../../formats/index.js';
+import { BufferPool } from '../../services/index.js';
 import { variant } from './genomics.presenter.js';
 
 /** Distinct FORMAT strings remembered per writer (a file has a handful; the bound keeps memory flat). */
@@ -15,6 +16,7 @@ const EQUALS = 61;
 const BACKSLASH = 92;
 
 const ascii = (s: string) => Buffer.from(s, 'latin1');
+const EMPTY: Buffer = Buffer.alloc(0);
 const RECORD = ascii('{"CHROM":"');
 const POS = ascii('","POS":');
 const ID = ascii(',"ID":');
@@ -76,7 +78,7 @@ export class VariantJsonWriter {
   private tabs: Int32Array = new Int32Array(64);
   private pieces: Int32Array = new Int32Array(64);
   private readonly infoKeys = new Int32Array(512);
-  private out = Buffer.alloc(0);
+  private out: Buffer = EMPTY;
   private at = 0;
 
   constructor(private readonly samples: readonly string[]) {
@@ -86,11 +88,15 @@ export class VariantJsonWriter {
 
   /**
    * `head`, then the records of `vcf` (VCF data lines, each ending in a newline) as the items of
-   * a JSON array, comma-separated, then `tail`: one buffer of UTF-8.
+   * a JSON array, comma-separated, then `tail`: one buffer of UTF-8. Written into `into` (from
+   * the start; the answer is then a view of it) while it has room, else into a fresh buffer.
    */
-  page(vcf: Uint8Array, head: string, tail: string): Buffer {
-    this.out = Buffer.allocUnsafe(vcf.length * 2 + head.length * 3 + tail.length * 3 + 1024);
-    this.at = this.out.write(head, 0, 'utf8');
+  page(vcf: Uint8Array, head: string, tail: string, into?: Buffer): Buffer {
+    // A record's JSON is ~3.5x its line on typical files (short lines, one sample).
+    this.out =
+      into ?? Buffer.allocUnsafe(vcf.length * 4 + head.length * 3 + tail.length * 3 + 1024);
+    this.at = 0;
+    this.string(head);
     let start = 0;
     let first = true;
     while (start < vcf.length) {
@@ -110,7 +116,9 @@ export class VariantJsonWriter {
       start = end + 1;
     }
     this.string(tail);
-    return this.out.subarray(0, this.at);
+    const answer = this.out.subarray(0, this.at);
+    this.out = EMPTY;
+    return answer;
   }
 
   /** One line [start, end) by the byte path; false (having written nothing) when it does not apply. */
@@ -425,6 +433,12 @@ function sameBytes(
   for (let i = 0; i < aTo - aFrom; i++) if (a[aFrom + i] !== b[bFrom + i]) return false;
   return true;
 }
+
+/**
+ * Buffers the route writes variant answers into (a page of 1,000 short records is ~150 KiB of
+ * JSON), each given back on its response's 'finish'; a larger answer outgrows it into a fresh one.
+ */
+export const variantAnswers = new BufferPool(256 * 1024, 32);
 
 /** One writer per parsed header (the service keeps those per file), so FORMAT plans carry over. */
 const writers = new WeakMap<VcfHeaderInfo, VariantJsonWriter>();

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import * as present from '../presenters/genomics.presenter.js';
-import { variantWriter } from '../presenters/variant-json.presenter.js';
+import { variantAnswers, variantWriter } from '../presenters/variant-json.presenter.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../schemas/common.schema.js';
 import {
   Coverage,
@@ -87,7 +87,10 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           q.EndPos,
           page,
         );
-        if (q.Format === 'vcf') return reply.type('text/plain; charset=utf-8').send(result.vcf);
+        if (q.Format === 'vcf') {
+          reply.raw.once('finish', result.release);
+          return reply.type('text/plain; charset=utf-8').send(result.vcf);
+        }
         // The records' JSON is written straight from the VCF bytes (variant-json.presenter.ts)
         // between the two halves of the page's envelope.
         const list = okList(
@@ -101,9 +104,12 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           () => null,
         ).Response;
         const [head, tail] = okAround({ ...list, DisplayedCount: result.count }, 'Items');
-        return reply
-          .type('application/json; charset=utf-8')
-          .send(variantWriter(result.header).page(result.vcf, head, tail));
+        // Written into a pooled buffer, given back once the socket has taken the answer.
+        const into = variantAnswers.take();
+        const body = variantWriter(result.header).page(result.vcf, head, tail, into);
+        result.release();
+        reply.raw.once('finish', () => variantAnswers.give(into));
+        return reply.type('application/json; charset=utf-8').send(body);
       },
     );
   }

@@ -1,4 +1,4 @@
-import { TabixIndexedFile } from '@gmod/tabix';
+import { TBI } from '@gmod/tabix';
 import {
   AppError,
   COVERAGE_ZOOM,
@@ -12,11 +12,13 @@ import {
   type GenomicKind,
   type GenomicsManifest,
 } from '../../domain/index.js';
-import { parseVcfHeader, type VcfHeaderInfo } from '../../formats/index.js';
+import { FormatError, parseVcfHeader, type VcfHeaderInfo } from '../../formats/index.js';
 import type { BlobStore } from '../../ports.js';
 import type { AccessService } from '../access.service.js';
 import type { Principal } from '../principal.js';
 import { BlobFilehandle, readBlob } from './blob-filehandle.js';
+import { BufferPool } from './buffer-pool.js';
+import { BgzfBlockCache, corruptData, scanColumns, scanRegion } from './variant-scan.js';
 import { CoveragePages } from './coverage-pages.js';
 
 /** Variant records per page (spec 4.11: at most 1000; IGV asks 1024, so larger limits clamp). */
@@ -60,27 +62,58 @@ class Lru<V> {
  * what the JSON writer reads, with no array of strings and no joined string in between.
  */
 class LineBuffer {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private readonly pooled = lineBuffers.take();
+  private buf = this.pooled;
   private at = 0;
+  /** The run of lines not yet copied: bytes [from, to) of src, newlines included. */
+  private src: Buffer | undefined;
+  private from = 0;
+  private to = 0;
   count = 0;
 
-  push(line: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const need = this.at + line.length * 3 + 1;
+  /**
+   * Bytes [from, to) of `src` as one line; `src[to]` is its newline. Lines that follow each
+   * other in `src` (an ascending page, usually) stay one run, and a page that is one run is
+   * answered as a view of the inflated bytes, with no copy.
+   */
+  pushRange(src: Buffer, from: number, to: number): void {
+    this.count++;
+    if (this.src === src && this.to === from) {
+      this.to = to + 1;
+      return;
+    }
+    this.flush();
+    this.src = src;
+    this.from = from;
+    this.to = to + 1;
+  }
+
+  private flush(): void {
+    if (!this.src) return;
+    const need = this.at + (this.to - this.from);
     if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.at);
       this.buf = bigger;
     }
-    this.at += this.buf.write(line, this.at, 'utf8');
-    this.buf[this.at++] = 10;
-    this.count++;
+    this.at += this.src.copy(this.buf, this.at, this.from, this.to);
+    this.src = undefined;
   }
 
   bytes(): Buffer {
+    if (this.at === 0 && this.src) return this.src.subarray(this.from, this.to);
+    this.flush();
     return this.buf.subarray(0, this.at);
   }
+
+  /** Gives the pooled buffer back: {@link bytes} must no longer be read. */
+  release(): void {
+    lineBuffers.give(this.pooled);
+  }
 }
+
+/** The pages' VCF bytes: a page of 1,000 short records is ~40 KiB. */
+const lineBuffers = new BufferPool(128 * 1024, 32);
 
 export interface GenomicFile {
   file: FileRecord;
@@ -93,6 +126,11 @@ export interface VariantPage {
   vcf: Buffer;
   /** Lines in {@link vcf}. */
   count: number;
+  /**
+   * Gives {@link vcf}'s memory back for reuse (a pooled buffer): call once it is no longer read
+   * (written into the JSON answer, or the `Format=vcf` reply finished); never calling it is safe.
+   */
+  release: () => void;
   totalCount: number;
   /** The file's header (its samples name the JSON's `SampleFormat` keys). */
   header: VcfHeaderInfo;
@@ -112,7 +150,9 @@ export interface CoverageAnswer {
 /** Region queries over indexed VCF and BAM files (spec 4.11, 4.12); read-only. */
 export class GenomicsService {
   private readonly manifests = new Lru<GenomicsManifest>(CACHE_ENTRIES);
-  private readonly tabix = new Lru<TabixIndexedFile>(CACHE_ENTRIES);
+  private readonly tabix = new Lru<TBI>(CACHE_ENTRIES);
+  /** Inflated BGZF blocks of the variant files queried lately (variant-scan.ts). */
+  readonly blocks = new BgzfBlockCache();
   private readonly headers = new Lru<VcfHeaderInfo>(CACHE_ENTRIES);
   private readonly coveragePages: CoveragePages;
 
@@ -189,12 +229,11 @@ export class GenomicsService {
     return manifest.contigs.find((c) => c.name === name)!;
   }
 
-  private tabixOf(fileId: string, m: GenomicsManifest): TabixIndexedFile {
+  private tabixOf(fileId: string, m: GenomicsManifest): TBI {
     let t = this.tabix.get(fileId);
     if (!t) {
-      t = new TabixIndexedFile({
-        filehandle: new BlobFilehandle(this.blobs, m.dataKey, m.dataSize),
-        tbiFilehandle: new BlobFilehandle(this.blobs, m.indexKey, Number.MAX_SAFE_INTEGER),
+      t = new TBI({
+        filehandle: new BlobFilehandle(this.blobs, m.indexKey, Number.MAX_SAFE_INTEGER),
       });
       this.tabix.set(fileId, t);
     }
@@ -218,14 +257,21 @@ export class GenomicsService {
     const contig = this.contig(g.manifest, chrom, g.file.id);
     const region = parseRegion(startPos, endPos, contig.length);
     const tabix = this.tabixOf(g.file.id, g.manifest);
-    const names = await tabix.getReferenceSequenceNames();
-    if (!names.includes(contig.name)) {
+    const meta = await tabix.getMetadata();
+    if (!meta.refIdToName.includes(contig.name)) {
       throw new AppError(
         'BASESPACE.GENOMICS.NOT_FOUND',
         `No variants on ${contig.name} in file ${g.file.id}`,
       );
     }
-    const bytes = await tabix.bytesForRegions([{ refName: contig.name, ...region }]);
+    // The index's chunks for the region (the library's TBI parsing and chunk merging), read and
+    // scanned by variant-scan.ts: what tabix's getLines returns, without its strings.
+    const chunks =
+      region.start < region.end
+        ? await tabix.blocksForRange(contig.name, region.start, region.end)
+        : [];
+    let bytes = 0;
+    for (const c of chunks) bytes += c.fetchedSize();
     if (bytes > MAX_REGION_BYTES) {
       throw new AppError(
         'BASESPACE.GENOMICS.REGION_TOO_LARGE',
@@ -233,28 +279,51 @@ export class GenomicsService {
       );
     }
     const limit = Math.min(page.limit, MAX_VARIANT_PAGE);
-    const all: string[] = [];
     const vcf = new LineBuffer();
+    // Descending pages need the last lines first: their ranges are kept, and copied at the end.
+    const kept: { buf: Buffer; from: number; to: number }[] = [];
     let total = 0;
-    await tabix.getLines(contig.name, region.start, region.end, (line) => {
-      if (page.descending) all.push(line);
-      else if (total >= page.offset && total < page.offset + limit) vcf.push(line);
-      total++;
-    });
+    try {
+      await scanRegion(
+        this.blobs,
+        { key: g.manifest.dataKey, size: g.manifest.dataSize },
+        chunks,
+        scanColumns(meta),
+        contig.name,
+        region.start,
+        region.end,
+        this.blocks,
+        (buf, from, to) => {
+          if (page.descending) kept.push({ buf, from, to });
+          else if (total >= page.offset && total < page.offset + limit)
+            vcf.pushRange(buf, from, to);
+          total++;
+        },
+      );
+    } catch (error) {
+      vcf.release();
+      if (error instanceof FormatError) throw corruptData(g.file.id, error);
+      throw error;
+    }
     if (total === 0) {
+      vcf.release();
       throw new AppError(
         'BASESPACE.GENOMICS.NOT_FOUND',
         `No variants in ${contig.name}:${region.start + 1}-${region.end} of file ${g.file.id}`,
       );
     }
     if (page.descending) {
-      for (const line of all.reverse().slice(page.offset, page.offset + limit)) vcf.push(line);
+      const from = Math.max(0, kept.length - page.offset - limit);
+      for (let i = kept.length - 1 - page.offset; i >= from; i--) {
+        vcf.pushRange(kept[i]!.buf, kept[i]!.from, kept[i]!.to);
+      }
     }
     return {
       ...g,
       chrom: contig.name,
       vcf: vcf.bytes(),
       count: vcf.count,
+      release: () => vcf.release(),
       totalCount: total,
       header: this.headerOf(g),
     };
