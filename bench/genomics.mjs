@@ -20,6 +20,7 @@ import {
 import os from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -172,8 +173,19 @@ try {
   // the hub's cost, which a busy machine inflates far less than the wall-clock percentiles.
   const cpuPer = [];
   const bytesPer = [];
+  // What stalls the hub's event loop while the queries run: the longest delay of a timer
+  // (monitorEventLoopDelay, the loop's own view of a stall) and the garbage collections by kind,
+  // so a tail can be told apart from a slow query.
+  const stallsPer = [];
+  const gcs = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push(e);
+  }).observe({ entryTypes: ['gc'] });
   const run = async (paths) => {
     const cpu0 = process.cpuUsage();
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    gcs.length = 0;
     const child = spawn(process.execPath, [join(here, 'query-client.mjs')], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
@@ -194,6 +206,13 @@ try {
     const { latencies, failures, bytes } = JSON.parse(outText);
     if (failures.length) throw new Error(`queries failed: ${failures.slice(0, 3).join('; ')}`);
     const cpu = process.cpuUsage(cpu0);
+    delay.disable();
+    const major = gcs.filter((e) => e.detail?.kind === perf.NODE_PERFORMANCE_GC_MAJOR);
+    const sum = (es) => es.reduce((t, e) => t + e.duration, 0);
+    stallsPer.push(
+      `loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; ` +
+        `GC ${gcs.length} (${sum(gcs).toFixed(0)} ms), major ${major.length} (${sum(major).toFixed(0)} ms, longest ${Math.max(0, ...major.map((e) => e.duration)).toFixed(1)} ms)`,
+    );
     cpuPer.push((cpu.user + cpu.system) / 1000 / paths.length);
     bytesPer.push(bytes / paths.length);
     return latencies;
@@ -210,33 +229,34 @@ try {
     await run(Array.from({ length: WARMUP }, () => variantPath(variantQuery())));
     cpuPer.length = 0;
     bytesPer.length = 0;
+    stallsPer.length = 0;
   }
-  // BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of the query phase alone (open it in Chrome
-  // DevTools, or summarize with `node bench/profile-summary.mjs file.cpuprofile`).
+  // BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of each query phase alone, coverage in
+  // file-coverage.cpuprofile and variants in file-variants.cpuprofile (open them in Chrome
+  // DevTools, or summarize with `node bench/profile-summary.mjs file-coverage.cpuprofile`).
   const profile = process.env.BENCH_PROFILE;
   const session = profile ? new (await import('node:inspector')).Session() : undefined;
   const post = (method, params) =>
     new Promise((ok, fail) => session.post(method, params, (e, r) => (e ? fail(e) : ok(r))));
-  // BENCH_PROFILE_PHASE=coverage|variants: profile that phase alone (default: both).
-  const phase = process.env.BENCH_PROFILE_PHASE;
-  const startProfile = async (name) => {
-    if (!session || (phase && phase !== name) || (!phase && name !== 'coverage')) return;
+  if (session) {
     session.connect();
     await post('Profiler.enable');
-    await post('Profiler.start');
+  }
+  // BENCH_PROFILE_PHASE=coverage|variants: profile that phase alone (default: both, one file each).
+  const phase = process.env.BENCH_PROFILE_PHASE;
+  const profiled = async (name, paths) => {
+    const on = session && (!phase || phase === name);
+    if (on) await post('Profiler.start');
+    const latencies = await run(paths);
+    if (on) {
+      const { profile: p } = await post('Profiler.stop');
+      writeFileSync(profile.replace(/(\.cpuprofile)?$/, `-${name}.cpuprofile`), JSON.stringify(p));
+    }
+    return latencies;
   };
-  const stopProfile = async (name) => {
-    if (!session || (phase && phase !== name) || (!phase && name !== 'variants')) return;
-    const { profile: p } = await post('Profiler.stop');
-    writeFileSync(profile, JSON.stringify(p));
-    session.disconnect();
-  };
-  await startProfile('coverage');
-  const cov = await run(coverageQueries.map(coveragePath));
-  await stopProfile('coverage');
-  await startProfile('variants');
-  const vars = await run(variantQueries.map(variantPath));
-  await stopProfile('variants');
+  const cov = await profiled('coverage', coverageQueries.map(coveragePath));
+  const vars = await profiled('variants', variantQueries.map(variantPath));
+  session?.disconnect();
   const refCov = coverageQueries
     .slice(0, 100)
     .map((q) =>
@@ -248,9 +268,11 @@ try {
   log(
     `coverage queries (16 concurrent): p50 ${ms(pct(cov, 50))}, p99 ${ms(pct(cov, 99))} (target p99 < 10 ms); hub CPU ${ms(cpuPer[0])} per query, ${(bytesPer[0] / 1024).toFixed(1)} KiB per answer; samtools depth -a -r (one process each, 100 of them): p50 ${ms(pct(refCov, 50))}, p99 ${ms(pct(refCov, 99))}`,
   );
+  log(`  coverage phase, in the hub: ${stallsPer[0]}`);
   log(
     `variant queries <= 1,000 records (16 concurrent): p50 ${ms(pct(vars, 50))}, p99 ${ms(pct(vars, 99))} (target p99 < 20 ms); hub CPU ${ms(cpuPer[1])} per query, ${(bytesPer[1] / 1024).toFixed(1)} KiB per answer; tabix (one process each, 100 of them): p50 ${ms(pct(refVar, 50))}, p99 ${ms(pct(refVar, 99))}`,
   );
+  log(`  variant phase, in the hub: ${stallsPer[1]}`);
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(
     join(here, 'results', 'genomics.json'),

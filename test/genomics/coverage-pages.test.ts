@@ -52,14 +52,8 @@ describe('coverage pages', () => {
     Readable.from(values.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))),
   );
 
-  const expectSlice = (
-    got: { values: Float32Array; text: string },
-    level: number,
-    first: number,
-    count: number,
-  ) => {
+  const expectSlice = (got: { text: string }, level: number, first: number, count: number) => {
     const want = values[level]!.subarray(first, first + count);
-    expect(Array.from(got.values)).toEqual(Array.from(want));
     expect(got.text).toBe(Array.from(want, (v) => String(v)).join(','));
     expect(JSON.parse(`[${got.text}]`)).toEqual(Array.from(want));
   };

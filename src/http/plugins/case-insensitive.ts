@@ -37,7 +37,25 @@ function keyMapOf(schema: unknown): KeyMap | undefined {
   return map;
 }
 
+/** Whether every key is already spelled as declared and every enum value cased as declared. */
+function canonical(input: Record<string, unknown>, map: KeyMap): boolean {
+  for (const key in input) {
+    if (map.keys.get(key.toLowerCase()) !== key) {
+      // Undeclared keys are kept as sent; only a declared key in another case needs renaming.
+      if (map.keys.has(key.toLowerCase())) return false;
+      continue;
+    }
+    const value = input[key];
+    const enumValues = map.enums.get(key);
+    if (enumValues && typeof value === 'string' && enumValues.get(value.toLowerCase()) !== value)
+      return false;
+  }
+  return true;
+}
+
 function normalize(input: Record<string, unknown>, map: KeyMap): Record<string, unknown> {
+  // Most requests already use the declared spelling: they keep their object (no copy per request).
+  if (canonical(input, map)) return input;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
     const canonical = map.keys.get(key.toLowerCase()) ?? key;
@@ -56,13 +74,16 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function caseInsensitiveParams(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request: FastifyRequest) => {
+  // A callback hook, not an async one: it runs on every request (see ops.ts).
+  app.addHook('preValidation', (request: FastifyRequest, _reply, done) => {
     const schema = request.routeOptions.schema;
-    if (!schema) return;
-    const queryMap = keyMapOf(schema.querystring);
-    if (queryMap && isPlainObject(request.query))
-      request.query = normalize(request.query, queryMap);
-    const bodyMap = keyMapOf(schema.body);
-    if (bodyMap && isPlainObject(request.body)) request.body = normalize(request.body, bodyMap);
+    if (schema) {
+      const queryMap = keyMapOf(schema.querystring);
+      if (queryMap && isPlainObject(request.query))
+        request.query = normalize(request.query, queryMap);
+      const bodyMap = keyMapOf(schema.body);
+      if (bodyMap && isPlainObject(request.body)) request.body = normalize(request.body, bodyMap);
+    }
+    done();
   });
 }

@@ -30,12 +30,12 @@ export const HSTS = 'max-age=31536000';
  * The UI's Content-Security-Policy is set by the page routes (web/html.ts, web/ui.routes.ts).
  */
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
+  // Callback hooks, not async ones: these run on every request (see ops.ts).
+  app.addHook('onRequest', (request, reply, done) => {
     if (
       request.method === 'OPTIONS' &&
-      CROSS_ORIGIN.test(path) &&
-      request.headers['access-control-request-method'] !== undefined
+      request.headers['access-control-request-method'] !== undefined &&
+      CROSS_ORIGIN.test(request.url)
     ) {
       reply
         .status(204)
@@ -44,19 +44,19 @@ export function installSecurityHeaders(app: FastifyInstance): void {
         .header('Access-Control-Allow-Headers', ALLOW_HEADERS)
         .header('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_S))
         .send();
-      return reply;
+      return;
     }
-    return undefined;
+    done();
   });
 
   // onSend, not onRequest: error replies start from fresh headers, and need these as much.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     if (request.protocol === 'https') reply.header('Strict-Transport-Security', HSTS);
     if (CROSS_ORIGIN.test(request.url)) {
       reply.header('Access-Control-Allow-Origin', '*');
       reply.header('Access-Control-Expose-Headers', EXPOSE_HEADERS);
     }
-    return payload;
+    done(null, payload);
   });
 }
