@@ -9,7 +9,7 @@ import {
 import { downloadFile } from '../sdk/transfer-node.js';
 import { getProjectName, holderFiles, projectHolders } from '../sdk/transfer.js';
 import { ProgressLine } from './progress.js';
-import { ExitCodes } from './run-upload.js';
+import { ExitCodes } from './exit-codes.js';
 import { CliError } from './runtime.js';
 
 /**
