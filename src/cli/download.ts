@@ -9,13 +9,13 @@ import {
 import { downloadFile } from '../sdk/transfer-node.js';
 import { getProjectName, holderFiles, projectHolders } from '../sdk/transfer.js';
 import { ProgressLine } from './progress.js';
-import { ExitCodes } from './run-upload.js';
+import { ExitCodes } from './exit-codes.js';
 import { CliError } from './runtime.js';
 
 /**
  * Files downloaded at once. Small files cost a round trip and a create/rename each, not bytes: 8
  * in flight hide the latency (bench/download.mjs, 1,000 small files); a large file already
- * runs RANGE_CONCURRENCY ranges, so 8 x 4 requests is the most one download puts on a hub.
+ * runs RANGE_CONCURRENCY ranges, so 8 x 2 requests is the most one download puts on a hub.
  */
 export const DOWNLOAD_CONCURRENCY = 8;
 

@@ -16,16 +16,10 @@ import { runFolderSource } from './commands/run-import.js';
 import { ProgressLine } from './progress.js';
 import { CliError } from './runtime.js';
 import { ExitCodes, cliErrorOf } from './exit-codes.js';
+import { FILE_CONCURRENCY } from './transfer-common.js';
 import { loadState, removeState, saveState, statePath, type UploadState } from './upload-state.js';
 
 export { ExitCodes };
-
-/**
- * Files uploaded at once. A run folder is mostly many small files (BCL/CBCL per tile and cycle,
- * InterOp), where each upload costs round trips and a server-side fsync more than bytes: 6 in
- * flight keep the link and the hub busy; more mostly queue on a small hub's 2 cores.
- */
-export const FILE_CONCURRENCY = 6;
 
 /** Largest metadata file read to check the folder before uploading (as the hub's own limit). */
 const MAX_METADATA_BYTES = 1024 * 1024 * 1024;

@@ -3,9 +3,15 @@ import { join } from 'node:path';
 import { AppError } from '../domain/index.js';
 import { ApiError, NetworkError, SeqhubClient, isAbortError } from '../sdk/index.js';
 import { ChecksumError } from '../sdk/transfer-node.js';
-import { ExitCodes } from './run-upload.js';
-import { cliErrorOf } from './exit-codes.js';
+import { ExitCodes, cliErrorOf } from './exit-codes.js';
 import { CliError, type CliRuntime } from './runtime.js';
+
+/**
+ * Files uploaded at once. A run folder is mostly many small files (BCL/CBCL per tile and cycle,
+ * InterOp), where each upload costs round trips and a server-side fsync more than bytes: 6 in
+ * flight keep the link and the hub busy; more mostly queue on a small hub's 2 cores.
+ */
+export const FILE_CONCURRENCY = 6;
 
 /**
  * Exit codes of the transfer and wait commands (docs/cli.md): those of `run upload`, plus a local

@@ -21,7 +21,8 @@ import {
   type FileHolder,
 } from '../sdk/transfer.js';
 import { ProgressLine } from './progress.js';
-import { ExitCodes, FILE_CONCURRENCY } from './run-upload.js';
+import { ExitCodes } from './exit-codes.js';
+import { FILE_CONCURRENCY } from './transfer-common.js';
 import { CliError } from './runtime.js';
 
 /** A local file and the path it takes in the sample or app result. */

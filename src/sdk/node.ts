@@ -27,6 +27,7 @@ export {
   ChecksumError,
   DEFAULT_RANGE_SIZE,
   RANGE_CONCURRENCY,
+  WHOLE_FILE_MAX,
   downloadFile,
   type DownloadOptions,
   type DownloadResult,

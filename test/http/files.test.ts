@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, storages } from '../support/backends.js';
 import {
@@ -431,6 +432,62 @@ describe.each(storages())('files on $kind storage', (storage) => {
     expect(
       md5hex(new Uint8Array(await (await fetch(redirect.headers.get('location')!)).arrayBuffer())),
     ).toBe(md5hex(data));
+  });
+
+  it('content past the send buffers (several 1 MiB reads): whole, ranges across chunk edges, HEAD, and a client gone mid-download leaves the hub serving', async () => {
+    const MiB = 1024 * 1024;
+    const data = randomData(3 * MiB + 700_001);
+    const f = (await json(await files.upload('appresults', appResultId, 'big.bin', '', data)))
+      .Response;
+    const { HrefContent } = (await json(await files.get(`files/${f.Id}/content?redirect=meta`)))
+      .Response;
+    const own = `${hub.url}/v1pre3/files/${f.Id}/content`;
+    // The signed URL is the hub's on local storage, the store's own (pre-signed) on S3.
+    for (const url of [own, HrefContent as string]) {
+      const whole = await fetch(url, { headers: { 'x-access-token': files.token } });
+      expect(whole.status).toBe(200);
+      expect(whole.headers.get('content-length')).toBe(String(data.length));
+      if (url === own) {
+        // The hub's own headers (onSend hooks) still come with a streamed body.
+        expect(whole.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(whole.headers.get('x-request-id')).toBeTruthy();
+      }
+      expect(md5hex(new Uint8Array(await whole.arrayBuffer()))).toBe(md5hex(data));
+      for (const [start, end] of [
+        [MiB - 1, 3 * MiB + 1],
+        [0, data.length - 1],
+        [2 * MiB, 2 * MiB],
+        [data.length - 10, data.length - 1],
+      ] as const) {
+        const part = await fetch(url, {
+          headers: { 'x-access-token': files.token, Range: `bytes=${start}-${end}` },
+        });
+        expect(part.status).toBe(206);
+        expect(part.headers.get('content-range')).toBe(`bytes ${start}-${end}/${data.length}`);
+        const got = Buffer.from(await part.arrayBuffer());
+        expect(got.equals(data.subarray(start, end + 1))).toBe(true);
+      }
+    }
+    const head = await fetch(own, { method: 'HEAD', headers: { 'x-access-token': files.token } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(data.length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    // Gone after the first bytes: the hub stops sending, and the next download is whole.
+    const target = new URL(own);
+    await new Promise<void>((ok, fail) => {
+      const socket = connect(Number(target.port), target.hostname, () =>
+        socket.write(
+          `GET ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nx-access-token: ${files.token}\r\n\r\n`,
+        ),
+      );
+      socket.once('data', () => {
+        socket.destroy();
+        ok();
+      });
+      socket.once('error', fail);
+    });
+    const again = await fetch(own, { headers: { 'x-access-token': files.token } });
+    expect(md5hex(new Uint8Array(await again.arrayBuffer()))).toBe(md5hex(data));
   });
 
   it('a single-part upload over the limit is a 413 and leaves nothing visible', async () => {

@@ -178,7 +178,7 @@ export function downloadCommand(program: Command, rt: CliRuntime): void {
       .option('--extension <ext...>', 'only files with these extensions (fastq.gz, bam ...)')
       .option(
         '--range-size <bytes>',
-        'larger files come in parallel ranges of this size (default 32M)',
+        'files over 32M (or this size, if smaller) come in parallel ranges of this size (default 128M)',
       )
       .addHelpText(
         'after',

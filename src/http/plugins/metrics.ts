@@ -79,7 +79,15 @@ export function countingStream(onDone: (bytes: number) => void): Transform {
  * held `source` itself: a source error destroys the counter, and a counter torn down before the
  * source ended (a route abandoning an upload, a client gone mid-download) destroys the source.
  */
-export function counted(source: Readable, onDone: (bytes: number) => void): Transform {
+export function counted(source: Readable, onDone: (bytes: number) => void): Readable {
+  // A stream that counts what it sends itself (the local blob store's, which writes into the
+  // response from buffers it reuses) goes to the response unwrapped: a stream in between would
+  // hold chunks it is about to overwrite.
+  const selfCounted = source as Readable & { bytesSent?: unknown };
+  if (typeof selfCounted.bytesSent === 'number') {
+    source.once('close', () => onDone(selfCounted.bytesSent as number));
+    return source;
+  }
   const counter = countingStream(onDone);
   source.on('error', (error) => counter.destroy(error));
   counter.on('close', () => {
