@@ -1,4 +1,6 @@
+import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, storages } from '../support/backends.js';
 import {
@@ -490,6 +492,35 @@ describe.each(storages())('files on $kind storage', (storage) => {
     expect(md5hex(new Uint8Array(await again.arrayBuffer()))).toBe(md5hex(data));
   });
 
+  it('HEAD of content answers from the record without reading the bytes (whole and ranged)', async () => {
+    const data = randomData(2 * 1024 * 1024 + 17);
+    const f = (await json(await files.upload('appresults', appResultId, 'head.bin', '', data)))
+      .Response;
+    const own = `${hub.url}/v1pre3/files/${f.Id}/content`;
+    const headers = { 'x-access-token': files.token };
+    if (storage.kind === 'local') {
+      // Take the stored bytes away: a HEAD that opened them would fail now, one that only
+      // reads the record does not.
+      const blob = findFiles(hub.dataDir).find((p) => statSync(p).size === data.length);
+      expect(blob).toBeDefined();
+      unlinkSync(blob!);
+    }
+    const head = await fetch(own, { method: 'HEAD', headers });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(data.length));
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const ranged = await fetch(own, {
+      method: 'HEAD',
+      headers: { ...headers, Range: 'bytes=5-9' },
+    });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-length')).toBe('5');
+    expect(ranged.headers.get('content-range')).toBe(`bytes 5-9/${data.length}`);
+    // The hub keeps serving after both.
+    expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
+  });
+
   it('a single-part upload over the limit is a 413 and leaves nothing visible', async () => {
     const ar = (await newAppResult(files, 'too big')).Id;
     const res = await files.upload(
@@ -627,3 +658,10 @@ describe('signed URLs expire', () => {
     );
   });
 });
+
+/** Every regular file under a directory. */
+function findFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? findFiles(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}

@@ -211,17 +211,17 @@ async function sendContent(
       ? parseRange(request.headers.range, file.size)
       : undefined;
   reply.type(file.contentType);
-  let stream: Readable;
   if (range) {
-    stream = await services.files.content(file, range);
     reply.status(206);
     reply.header('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
     reply.header('Content-Length', String(range.end - range.start + 1));
   } else {
-    stream = await services.files.content(file);
     reply.header('Content-Length', String(file.size));
   }
-  return reply.send(stream);
+  // HEAD answers from the record: Fastify's HEAD route would drain a body stream (reading the
+  // whole blob, 2 GiB for a 2 GiB file) and counts any other payload as the Content-Length.
+  if (request.method === 'HEAD') return reply.send(Readable.from([]));
+  return reply.send(await services.files.content(file, range));
 }
 
 /** Request headers and query of an upload, for the file service. */
