@@ -174,22 +174,8 @@ mkdirSync(join(src, 'small'), { recursive: true });
 makeFile(join(src, 'large.bin'), settings.largeBytes);
 for (let i = 0; i < settings.smallFiles; i++)
   makeFile(join(src, 'small', `f${String(i).padStart(5, '0')}.bin`), settings.smallBytes);
-const largeId = (
-  await seqhub([
-    'upload',
-    'appresult',
-    '--project',
-    project,
-    '--name',
-    'large',
-    join(src, 'large.bin'),
-    '--terse',
-    '-q',
-  ])
-).out.trim();
-// BENCH_DOWNLOAD_SMALL_FILES=0 measures the large file alone.
-const smallId =
-  settings.smallFiles > 0 &&
+/** Uploads a file or folder as a new AppResult of the bench project; its id. */
+const uploadAppResult = async (name, path) =>
   (
     await seqhub([
       'upload',
@@ -197,12 +183,15 @@ const smallId =
       '--project',
       project,
       '--name',
-      'small',
-      join(src, 'small'),
+      name,
+      path,
       '--terse',
       '-q',
     ])
   ).out.trim();
+const largeId = await uploadAppResult('large', join(src, 'large.bin'));
+// BENCH_DOWNLOAD_SMALL_FILES=0 measures the large file alone.
+const smallId = settings.smallFiles > 0 && (await uploadAppResult('small', join(src, 'small')));
 const largeFile = (await api('GET', `appresults/${largeId}/files`)).Items[0];
 const smallFiles = smallId
   ? (await api('GET', `appresults/${smallId}/files?Limit=1000`)).Items

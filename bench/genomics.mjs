@@ -8,7 +8,7 @@
 //    regions (each a process, one after another).
 // The queries come from bench/query-client.mjs in a child process. Needs samtools, tabix
 // (bgzip) on PATH. Run: `BENCH=genomics npm run bench`.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -21,6 +21,8 @@ import os from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
+
+import { runQueryClient } from './query-client-run.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -186,25 +188,13 @@ try {
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     gcs.length = 0;
-    const child = spawn(process.execPath, [join(here, 'query-client.mjs')], {
-      stdio: ['pipe', 'pipe', 'inherit'],
+    const { latencies, bytes } = await runQueryClient({
+      url: server.url,
+      token,
+      paths: paths.map((p) => `/v1pre3/${p}`),
+      concurrency: CONCURRENCY,
+      okStatuses: [200, 404],
     });
-    let outText = '';
-    child.stdout.on('data', (c) => (outText += c));
-    const exited = new Promise((ok) => child.on('close', ok));
-    child.stdin.end(
-      JSON.stringify({
-        url: server.url,
-        token,
-        paths: paths.map((p) => `/v1pre3/${p}`),
-        concurrency: CONCURRENCY,
-        okStatuses: [200, 404],
-      }),
-    );
-    const code = await exited;
-    if (code !== 0) throw new Error(`query client exited ${code}`);
-    const { latencies, failures, bytes } = JSON.parse(outText);
-    if (failures.length) throw new Error(`queries failed: ${failures.slice(0, 3).join('; ')}`);
     const cpu = process.cpuUsage(cpu0);
     delay.disable();
     const major = gcs.filter((e) => e.detail?.kind === perf.NODE_PERFORMANCE_GC_MAJOR);

@@ -2,7 +2,7 @@
 // serving alone: reads {url, token, paths, concurrency, okStatuses} as JSON on stdin, runs the
 // paths with `concurrency` requests in flight over keep-alive connections (node:http: several
 // times less CPU per request than fetch), and prints {latencies, failures} as JSON on stdout.
-// Used by bench/genomics.mjs.
+// Started by bench/query-client-run.mjs (bench/genomics.mjs, bench/request-cost.mjs).
 import http from 'node:http';
 
 let input = '';

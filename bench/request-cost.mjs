@@ -7,7 +7,7 @@
 // per request (the hub's alone: the client runs elsewhere). A warm-up round of each first.
 // BENCH_PROFILE=prefix writes a V8 CPU profile per kind (prefix-healthz.cpuprofile ...), for
 // `node bench/profile-summary.mjs`. Run: `npm run build && node bench/request-cost.mjs`.
-import { spawn } from 'node:child_process';
+import { runQueryClient } from './query-client-run.mjs';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -59,24 +59,13 @@ try {
 
   const run = async (path) => {
     const cpu0 = process.cpuUsage();
-    const child = spawn(process.execPath, [join(here, 'query-client.mjs')], {
-      stdio: ['pipe', 'pipe', 'inherit'],
+    const { latencies } = await runQueryClient({
+      url: server.url,
+      token,
+      paths: Array.from({ length: REQUESTS }, () => path),
+      concurrency: CONCURRENCY,
+      okStatuses: [200],
     });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    const exited = new Promise((ok) => child.on('close', ok));
-    child.stdin.end(
-      JSON.stringify({
-        url: server.url,
-        token,
-        paths: Array.from({ length: REQUESTS }, () => path),
-        concurrency: CONCURRENCY,
-        okStatuses: [200],
-      }),
-    );
-    if ((await exited) !== 0) throw new Error('query client failed');
-    const { failures, latencies } = JSON.parse(out);
-    if (failures.length) throw new Error(`requests failed: ${failures[0]}`);
     const cpu = process.cpuUsage(cpu0);
     latencies.sort((a, b) => a - b);
     return {
