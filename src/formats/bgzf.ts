@@ -158,7 +158,7 @@ export class ParallelBgzfWriter {
 
   /** The block-index virtual offset of the next byte written. */
   get offset(): number {
-    return this.index * 65536 + this.fill;
+    return virtualOffset(this.index, this.fill);
   }
 
   /** Copies bytes [start, end) of `data` into the stream (blocks are sealed as they fill). */
@@ -233,15 +233,14 @@ export class ParallelBgzfWriter {
    * start of the next (the EOF block), as htslib tells the end of any block.
    */
   fileOffset(v: number): number {
-    let block = Math.floor(v / 65536);
-    let inBlock = v % 65536;
+    let { block, offset: inBlock } = splitVirtualOffset(v);
     if (block === this.index - 1 && inBlock > 0 && inBlock === this.lastPayload) {
       block++;
       inBlock = 0;
     }
     const start = this.starts[block];
     if (start === undefined) throw new Error(`block ${block} is not written yet`);
-    return start * 65536 + inBlock;
+    return virtualOffset(start, inBlock);
   }
 }
 

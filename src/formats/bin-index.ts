@@ -9,6 +9,9 @@ import { FormatError } from './format-error.js';
 
 /** BAI/TBI address at most 2^29 bases per reference (CSI is needed beyond). */
 export const MAX_BIN_INDEX_POSITION = 2 ** 29;
+
+/** A record before the one added last: the input is not coordinate-sorted. */
+export class UnsortedRecordsError extends FormatError {}
 /** The pseudo-bin that carries per-reference statistics (SAM/BAM spec 5.2). */
 const PSEUDO_BIN = 37450;
 
@@ -54,10 +57,13 @@ export class BinIndexBuilder {
    */
   add(ref: number, beg: number, end: number, vStart: number, vEnd: number, mapped = true): void {
     if (ref < this.lastRef || (ref === this.lastRef && beg < this.lastBeg)) {
-      throw new FormatError('records are not sorted by position: the file cannot be indexed', {
-        file: this.file,
-        offset: Math.floor(vStart / 65536),
-      });
+      throw new UnsortedRecordsError(
+        'records are not sorted by position: the file cannot be indexed',
+        {
+          file: this.file,
+          offset: Math.floor(vStart / 65536),
+        },
+      );
     }
     if (end > MAX_BIN_INDEX_POSITION) {
       throw new FormatError(

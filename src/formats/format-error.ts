@@ -16,6 +16,8 @@ export class FormatError extends Error {
   readonly file: string | undefined;
   readonly offset: number | undefined;
   readonly line: number | undefined;
+  /** What is wrong, without the file's name and the place (to say it again at another place). */
+  readonly problem: string;
 
   constructor(problem: string, where: FormatErrorLocation = {}, file?: string) {
     const name = file ?? where.file;
@@ -26,6 +28,7 @@ export class FormatError extends Error {
           ? ` (line ${where.line})`
           : '';
     super(`${name ? `${name}: ` : ''}${problem}${place}`);
+    this.problem = problem;
     this.file = name;
     this.offset = where.offset;
     this.line = where.line;

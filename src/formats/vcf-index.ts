@@ -1,5 +1,5 @@
 import { BGZF_MAX_PAYLOAD, ParallelBgzfWriter, bgzfBlocks, virtualOffset } from './bgzf.js';
-import { BinIndexBuilder } from './bin-index.js';
+import { BinIndexBuilder, UnsortedRecordsError } from './bin-index.js';
 import { FormatError } from './format-error.js';
 
 /**
@@ -100,11 +100,18 @@ class VcfIndexer {
     try {
       this.index.add(id, beg, end, vStart, vEnd);
     } catch (error) {
-      if (error instanceof FormatError) {
+      if (error instanceof UnsortedRecordsError) {
         throw new FormatError(
           `records are not sorted (chromosomes together, positions ascending): ${chrom}:${posText}`,
           { file: this.file, line: this.lineNo },
         );
+      }
+      // Anything else the index refuses (a record past 2^29 bases) is said as it is, at its line.
+      if (error instanceof FormatError) {
+        throw new FormatError(`${error.problem}: ${chrom}:${posText}`, {
+          file: this.file,
+          line: this.lineNo,
+        });
       }
       throw error;
     }

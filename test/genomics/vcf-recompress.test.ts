@@ -137,6 +137,11 @@ describe('plain VCF re-compression', () => {
       ['c\t0\t.\tA\tG\t.\t.\t.', /POS '0' is not a position/],
       ['c\t12345678901\t.\tA\tG\t.\t.\t.', /is not a position/],
       ['c\t4\t.\tA\tG\t.\t.\t.', /not sorted.*c:4/],
+      // Sorted, but past what a TBI can address: said as that, not as "not sorted".
+      [
+        'c\t536870913\t.\tA\tG\t.\t.\t.',
+        /past the 536870912 bases a BAI\/TBI index can address: c:536870913/,
+      ],
     ] as const) {
       const error = await recompress(bad(record), 5).catch((e: unknown) => e);
       expect(error, record).toBeInstanceOf(FormatError);
