@@ -254,6 +254,14 @@ describe.skipIf(!haveTools()).each(backends())('htsget on $kind', (backend) => {
     const t = await h.ticket(`reads/${bam}?referenceName=ctgA&start=0&end=50000`);
     const http = t.body.htsget.urls.find((u: any) => u.url.startsWith('http'));
     if (http?.url.includes('/htsget/data/')) {
+      // HEAD of a data URL: the GET's status and length, no body.
+      const got = await fetch(http.url, { headers: http.headers });
+      const bytes = (await got.arrayBuffer()).byteLength;
+      const head = await fetch(http.url, { method: 'HEAD', headers: http.headers });
+      expect(head.status).toBe(got.status);
+      expect(head.headers.get('content-length')).toBe(String(bytes));
+      expect(head.headers.get('content-range')).toBe(got.headers.get('content-range'));
+      expect((await head.arrayBuffer()).byteLength).toBe(0);
       const res = await fetch(
         http.url.replace(
           /signature=[^&]+/,

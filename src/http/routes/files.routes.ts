@@ -23,7 +23,7 @@ import {
 import { ContentMeta, File, FilePart } from '../schemas/resources.schema.js';
 import type { RouteDeps } from './deps.js';
 import { propertiesOf } from './embed.js';
-import { ok, okList, pageRequest, presentContext } from './reply.js';
+import { ok, okList, pageRequest, presentContext, sendBytes } from './reply.js';
 
 const FileSorts = ['Id', 'Path', 'DateCreated', 'Name'] as const;
 /**
@@ -211,17 +211,7 @@ async function sendContent(
       ? parseRange(request.headers.range, file.size)
       : undefined;
   reply.type(file.contentType);
-  if (range) {
-    reply.status(206);
-    reply.header('Content-Range', `bytes ${range.start}-${range.end}/${file.size}`);
-    reply.header('Content-Length', String(range.end - range.start + 1));
-  } else {
-    reply.header('Content-Length', String(file.size));
-  }
-  // HEAD answers from the record: Fastify's HEAD route would drain a body stream (reading the
-  // whole blob, 2 GiB for a 2 GiB file) and counts any other payload as the Content-Length.
-  if (request.method === 'HEAD') return reply.send(Readable.from([]));
-  return reply.send(await services.files.content(file, range));
+  return sendBytes(request, reply, file.size, range, () => services.files.content(file, range));
 }
 
 /** Request headers and query of an upload, for the file service. */

@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { AppError, parseRange, type GenomicKind } from '../../domain/index.js';
 import { HtsgetError, HtsgetErrors, asHtsget } from '../../services/index.js';
 import type { RouteDeps } from './deps.js';
-import { presentContext } from './reply.js';
+import { presentContext, sendBytes } from './reply.js';
 
 /** The htsget error body (htsget 1.3, "Errors"). */
 const HtsgetErrorBody = Type.Object({
@@ -185,14 +185,9 @@ export const htsgetRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (
       const range = parseRange(request.headers.range, data.size);
       reply.type('application/octet-stream');
       reply.header('Accept-Ranges', 'bytes');
-      if (range) {
-        reply.status(206);
-        reply.header('Content-Range', `bytes ${range.start}-${range.end}/${data.size}`);
-        reply.header('Content-Length', String(range.end - range.start + 1));
-        return reply.send(await services.htsget.read(data.key, range));
-      }
-      reply.header('Content-Length', String(data.size));
-      return reply.send(await services.htsget.read(data.key));
+      return sendBytes(request, reply, data.size, range, () =>
+        services.htsget.read(data.key, range),
+      );
     },
   );
 };

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import {
   AppSessionStatuses,
   DEFAULT_LIMIT,
@@ -9,6 +10,30 @@ import {
   type SortDir,
 } from '../../domain/index.js';
 import type { PresentContext } from '../presenters/context.js';
+
+/**
+ * Sends a stored object's bytes: all of its `size`, or `range` (inclusive ends) as a 206 with its
+ * Content-Range, each with its Content-Length. A HEAD gets the headers alone and `open` is not
+ * called: Fastify's HEAD route would drain a body stream (reading a 2 GiB object for a 2 GiB
+ * file) and counts any other payload as the Content-Length.
+ */
+export async function sendBytes(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  size: number,
+  range: { start: number; end: number } | undefined,
+  open: () => Promise<Readable>,
+) {
+  if (range) {
+    reply.status(206);
+    reply.header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    reply.header('Content-Length', String(range.end - range.start + 1));
+  } else {
+    reply.header('Content-Length', String(size));
+  }
+  if (request.method === 'HEAD') return reply.send(Readable.from([]));
+  return reply.send(await open());
+}
 
 /** One object in the v1 envelope. */
 export const ok = <T>(response: T) => ({
