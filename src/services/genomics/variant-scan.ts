@@ -153,7 +153,7 @@ export async function chunkBytes(
         data = inflateBgzfBlock(bytes.subarray(at, at + size));
       } catch (error) {
         if (error instanceof FormatError) {
-          throw new FormatError(error.message.replace(/ \(byte \d+\)$/, ''), { offset: pos });
+          throw new FormatError(error.problem, { offset: pos });
         }
         throw error;
       }
