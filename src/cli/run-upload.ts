@@ -19,8 +19,6 @@ import { ExitCodes, cliErrorOf } from './exit-codes.js';
 import { FILE_CONCURRENCY } from './transfer-common.js';
 import { loadState, removeState, saveState, statePath, type UploadState } from './upload-state.js';
 
-export { ExitCodes };
-
 /** Largest metadata file read to check the folder before uploading (as the hub's own limit). */
 const MAX_METADATA_BYTES = 1024 * 1024 * 1024;
 
