@@ -5,7 +5,9 @@
 //    (BAM) and `bgzip` + `tabix -p vcf` (VCF) on the same files, in the same run;
 //  - 1,000 random region queries through the hub, 16 concurrent, coverage at random zooms and
 //    variant regions of up to 1,000 records, against `samtools depth -r` and `tabix` for the same
-//    regions (each a process, one after another).
+//    regions (each a process, one after another). Each kind is measured on a hub that has first
+//    answered BENCH_WARMUP_QUERIES (5,000) other regions of a second copy of the file, so the
+//    hub is warm and the measured file's data cold (see the warm-up below and bench/README.md).
 // The queries come from bench/query-client.mjs in a child process. Needs samtools, tabix
 // (bgzip) on PATH. Run: `BENCH=genomics npm run bench`.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -167,10 +169,10 @@ try {
   };
   const coverageQueries = Array.from({ length: QUERIES }, coverageQuery);
   const variantQueries = Array.from({ length: QUERIES }, variantQuery);
-  const coveragePath = (q) =>
-    `coverage/${bamUp.id}/chr1?StartPos=${q.s}&EndPos=${q.e}&zoomLevel=${q.zoom}`;
-  const variantPath = (q) =>
-    `variantset/${vcfUp.id}/variants/chr1?StartPos=${q.s}&EndPos=${q.e}&Limit=1000`;
+  const coveragePath = (q, id = bamUp.id) =>
+    `coverage/${id}/chr1?StartPos=${q.s}&EndPos=${q.e}&zoomLevel=${q.zoom}`;
+  const variantPath = (q, id = vcfUp.id) =>
+    `variantset/${id}/variants/chr1?StartPos=${q.s}&EndPos=${q.e}&Limit=1000`;
   // The queries come from a client in another process (bench/query-client.mjs), as a genome
   // browser's would, so this process spends its CPU on serving alone: its CPU time per query is
   // the hub's cost, which a busy machine inflates far less than the wall-clock percentiles.
@@ -228,19 +230,29 @@ try {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcs.push(e);
   }).observe({ entryTypes: ['gc'] });
-  const run = async (paths) => {
-    const cpu0 = process.cpuUsage();
-    const extra0 = extraCpuMs();
+  // One phase: the warm-up paths, then the measured ones, from one client over the same
+  // connections; the meters (and `onMeasuring`, where a profile starts) start between the two.
+  const run = async (paths, warmup, onMeasuring) => {
+    let cpu0;
+    let extra0;
     const delay = monitorEventLoopDelay({ resolution: 1 });
-    delay.enable();
-    gcs.length = 0;
-    const { latencies, bytes } = await runQueryClient({
-      url: hubUrls,
-      token,
-      paths: paths.map((p) => `/v1pre3/${p}`),
-      concurrency: CONCURRENCY,
-      okStatuses: [200, 404],
-    });
+    const { latencies, bytes } = await runQueryClient(
+      {
+        url: hubUrls,
+        token,
+        paths: paths.map((p) => `/v1pre3/${p}`),
+        warmup: warmup.map((p) => `/v1pre3/${p}`),
+        concurrency: CONCURRENCY,
+        okStatuses: [200, 404],
+      },
+      async () => {
+        await onMeasuring?.();
+        gcs.length = 0;
+        delay.enable();
+        extra0 = extraCpuMs();
+        cpu0 = process.cpuUsage();
+      },
+    );
     const cpu = process.cpuUsage(cpu0);
     delay.disable();
     const major = gcs.filter((e) => e.detail?.kind === perf.NODE_PERFORMANCE_GC_MAJOR);
@@ -253,20 +265,17 @@ try {
     bytesPer.push(bytes / paths.length);
     return latencies;
   };
-  // A warm-up of other random regions first (BENCH_WARMUP_QUERIES of each kind, 200 by default;
-  // 0 measures a cold hub): a hub serves for days, and a first pass would otherwise measure the
-  // JIT compiling the request path and the collection of the indexing jobs' garbage. The
-  // measured regions are fresh ones, so the answers still come from the file, not a cache of
-  // answers (the hub keeps none); coverage pages and tabix indexes read during warm-up stay in
-  // memory, as on a running hub.
-  const WARMUP = Number(process.env.BENCH_WARMUP_QUERIES ?? 200);
-  if (WARMUP > 0) {
-    await run(Array.from({ length: WARMUP }, () => coveragePath(coverageQuery())));
-    await run(Array.from({ length: WARMUP }, () => variantPath(variantQuery())));
-    cpuPer.length = 0;
-    bytesPer.length = 0;
-    stallsPer.length = 0;
-  }
+  // Each phase starts with a warm-up (BENCH_WARMUP_QUERIES random regions, 5,000 by default;
+  // 0 measures a cold hub) on a second copy of the file, over the client's connections: a hub
+  // serves for days, and without it the phase would measure the JIT compiling the request path
+  // and the client connecting. The copy is another file to the hub (its own id, blocks, pages and
+  // index), so the measured file's data is still cold: nothing of it is in the hub's caches
+  // until the measured queries read it, and the answers all come from the stored file.
+  const WARMUP = Number(process.env.BENCH_WARMUP_QUERIES ?? 5000);
+  const warmBam = WARMUP > 0 ? await indexTime('warm.bam', readFileSync(bam)) : undefined;
+  const warmVcf = WARMUP > 0 ? await indexTime('warm.vcf', readFileSync(vcfText)) : undefined;
+  const warmup = (id, path, query) =>
+    id ? Array.from({ length: WARMUP }, () => path(query(), id)) : [];
   // BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of each query phase alone, coverage in
   // file-coverage.cpuprofile and variants in file-variants.cpuprofile (open them in Chrome
   // DevTools, or summarize with `node bench/profile-summary.mjs file-coverage.cpuprofile`).
@@ -280,18 +289,25 @@ try {
   }
   // BENCH_PROFILE_PHASE=coverage|variants: profile that phase alone (default: both, one file each).
   const phase = process.env.BENCH_PROFILE_PHASE;
-  const profiled = async (name, paths) => {
+  const profiled = async (name, paths, warm) => {
     const on = session && (!phase || phase === name);
-    if (on) await post('Profiler.start');
-    const latencies = await run(paths);
+    const latencies = await run(paths, warm, on ? () => post('Profiler.start') : undefined);
     if (on) {
       const { profile: p } = await post('Profiler.stop');
       writeFileSync(profile.replace(/(\.cpuprofile)?$/, `-${name}.cpuprofile`), JSON.stringify(p));
     }
     return latencies;
   };
-  const cov = await profiled('coverage', coverageQueries.map(coveragePath));
-  const vars = await profiled('variants', variantQueries.map(variantPath));
+  const cov = await profiled(
+    'coverage',
+    coverageQueries.map((q) => coveragePath(q)),
+    warmup(warmBam?.id, coveragePath, coverageQuery),
+  );
+  const vars = await profiled(
+    'variants',
+    variantQueries.map((q) => variantPath(q)),
+    warmup(warmVcf?.id, variantPath, variantQuery),
+  );
   session?.disconnect();
   const refCov = coverageQueries
     .slice(0, 100)

@@ -7,9 +7,18 @@ import { fileURLToPath } from 'node:url';
 
 const client = join(dirname(fileURLToPath(import.meta.url)), 'query-client.mjs');
 
-/** @param {{url: string, token: string, paths: string[], concurrency: number, okStatuses: number[]}} job */
-export async function runQueryClient(job) {
-  const child = spawn(process.execPath, [client], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * @param {{url: string | string[], token: string, paths: string[], concurrency: number, okStatuses: number[], warmup?: string[]}} job
+ * @param {() => unknown} [onMeasuring] called (and awaited) once the warm-up is done, before the
+ *   first measured request: where the caller starts its own meters.
+ */
+export async function runQueryClient(job, onMeasuring) {
+  const child = spawn(process.execPath, [client], { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
+  child.on('message', async (m) => {
+    if (m !== 'measuring') return;
+    await onMeasuring?.();
+    child.send('go');
+  });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   const exited = new Promise((ok) => child.on('close', ok));

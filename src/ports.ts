@@ -561,6 +561,15 @@ export interface BlobStore {
    * bytes come back in a fresh buffer of their own (`byteOffset` 0), without a stream.
    */
   readRange(key: string, range: ByteRange): Promise<Buffer>;
+  /**
+   * {@link readRange} done at once, on the calling thread, when the store can do that cheaply:
+   * the local store does for ranges of at most 512 KiB of an object it has read lately (its file
+   * already open). Undefined when it cannot (S3, a larger range, an object
+   * not open): the caller then awaits {@link readRange}. For the small reads of region queries,
+   * where a trip through the thread pool cost more than the read and let other requests in
+   * between a query's steps (bench/genomics).
+   */
+  readRangeNow?(key: string, range: ByteRange): Buffer | undefined;
   /** Deletes objects; missing keys are not an error. */
   delete(keys: readonly string[]): Promise<void>;
   /** Keys under `prefix` last modified before `before` (for the sweeper). */

@@ -20,13 +20,20 @@ describe('coverage pages', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const store = new LocalBlobStore(dir);
   let ranges = 0;
-  /** The real store, counting ranged reads. */
+  /** The real store, counting ranged reads (awaited, or at once when the file is open). */
   const counting: BlobStore = new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'readRange') {
         return (...args: Parameters<BlobStore['readRange']>) => {
           ranges++;
           return target.readRange(...args);
+        };
+      }
+      if (prop === 'readRangeNow') {
+        return (...args: Parameters<NonNullable<BlobStore['readRangeNow']>>) => {
+          const bytes = target.readRangeNow(...args);
+          if (bytes) ranges++;
+          return bytes;
         };
       }
       const value = Reflect.get(target, prop, receiver);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalBlobStore } from '../../src/adapters/blob/local.blob-store.js';
+import { LocalBlobStore, SYNC_READ_MAX } from '../../src/adapters/blob/local.blob-store.js';
 
 describe('LocalBlobStore.write', () => {
   const root = mkdtempSync(join(tmpdir(), 'seqhub-local-blob-'));
@@ -65,6 +65,31 @@ describe('LocalBlobStore.readRange', () => {
     await store.delete(['b/obj']);
     await expect(store.readRange('b/obj', { start: 0, end: 1 })).rejects.toThrow();
     await expect(store.readRange('b/none', { start: 0, end: 1 })).rejects.toThrow();
+  });
+
+  it('readRangeNow reads at once from a file already open, and declines what it cannot', async () => {
+    const store = new LocalBlobStore(root);
+    await put(store, 'd/obj', '0123456789');
+    // Not open yet: the caller goes through readRange, which opens it.
+    expect(store.readRangeNow('d/obj', { start: 0, end: 3 })).toBeUndefined();
+    expect((await store.readRange('d/obj', { start: 0, end: 0 })).toString()).toBe('0');
+    const now = store.readRangeNow('d/obj', { start: 2, end: 5 })!;
+    expect(now.toString()).toBe('2345');
+    expect(now.byteOffset).toBe(0);
+    expect(now.buffer.byteLength).toBe(4);
+    expect(store.readRangeNow('d/obj', { start: 8, end: 20 })!.toString()).toBe('89');
+    expect(store.readRangeNow('d/obj', { start: 30, end: 40 })!.length).toBe(0);
+    // Past the size it reads on the calling thread.
+    expect(store.readRangeNow('d/obj', { start: 0, end: SYNC_READ_MAX })).toBeUndefined();
+    // Replaced: the old handle is dropped, never read from again.
+    await put(store, 'd/obj', 'second');
+    expect(store.readRangeNow('d/obj', { start: 0, end: 5 })).toBeUndefined();
+    expect((await store.readRange('d/obj', { start: 0, end: 5 })).toString()).toBe('second');
+    expect(store.readRangeNow('d/obj', { start: 0, end: 5 })!.toString()).toBe('second');
+    // Deleted: declined, and readRange rejects.
+    await store.delete(['d/obj']);
+    expect(store.readRangeNow('d/obj', { start: 0, end: 5 })).toBeUndefined();
+    await expect(store.readRange('d/obj', { start: 0, end: 1 })).rejects.toThrow();
   });
 
   it('keeps at most 64 handles open whatever the number of objects read', async () => {

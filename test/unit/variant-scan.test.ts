@@ -36,6 +36,11 @@ function counting(inner: BlobStore): BlobStore & { read_: number } {
     c.read_ += b.length;
     return b;
   };
+  c.readRangeNow = (key, range) => {
+    const b = inner.readRangeNow?.(key, range);
+    if (b) c.read_ += b.length;
+    return b;
+  };
   return c;
 }
 

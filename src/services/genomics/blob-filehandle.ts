@@ -7,7 +7,11 @@ export async function readBlob(blobs: BlobStore, key: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Reads bytes [start, end) of an object, in a buffer of its own (`byteOffset` 0). */
+/**
+ * Reads bytes [start, end) of an object, in a buffer of its own (`byteOffset` 0): at once when
+ * the store can (`readRangeNow`: small ranges of local objects already open), so a region query
+ * runs its steps without other requests coming in between, else through `readRange`.
+ */
 export async function readBlobRange(
   blobs: BlobStore,
   key: string,
@@ -15,7 +19,8 @@ export async function readBlobRange(
   end: number,
 ): Promise<Buffer> {
   if (end <= start) return Buffer.alloc(0);
-  return blobs.readRange(key, { start, end: end - 1 });
+  const range = { start, end: end - 1 };
+  return blobs.readRangeNow?.(key, range) ?? blobs.readRange(key, range);
 }
 
 /**

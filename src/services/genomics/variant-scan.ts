@@ -210,6 +210,10 @@ const SEMICOLON = 59;
  * `@gmod/tabix` 3.x `getLines` decides (a record's end from REF's length, INFO `END=`, or one
  * base for `SVTYPE=TRA`); returns false once a line starts at or past `end` (no later chunk can
  * hold one either), true otherwise. A last line without its newline is not a line.
+ *
+ * A line's first columns are found by one loop over its bytes, and only the rest of it (FORMAT
+ * and samples) by `indexOf`: a native call per column and per name comparison cost more than
+ * the bytes they look at on short lines (bench/genomics profile: 0.10 against 0.04 ms a query).
  */
 export function scanLines(
   buf: Buffer,
@@ -224,27 +228,36 @@ export function scanLines(
   const startCol = cols.start;
   const endCol = cols.isVcf ? 8 : cols.end;
   const maxColumn = Math.max(refCol, startCol, endCol);
-  let blockStart = 0;
-  while (blockStart < buf.length) {
-    const n = buf.indexOf(NEWLINE, blockStart);
-    if (n === -1) break;
-    if (cols.metaChar !== undefined && buf[blockStart] === cols.metaChar) {
-      blockStart = n + 1;
-      continue;
-    }
-    tabs[0] = blockStart - 1;
-    for (let i = 0; i < maxColumn; i++) {
-      const tabPos = buf.indexOf(TAB, tabs[i]! + 1);
-      if (tabPos === -1 || tabPos >= n) {
-        tabs[i + 1] = n;
-        break;
+  const metaChar = cols.metaChar ?? -1;
+  const length = buf.length;
+  let lineStart = 0;
+  while (lineStart < length) {
+    // tabs[k] (k >= 1): the end of column k (its tab, or the line's end); tabs[0] is one before
+    // the line. Columns past the line's last are empty at its end.
+    tabs[0] = lineStart - 1;
+    let i = lineStart;
+    let found = 0;
+    let c = -1;
+    while (i < length) {
+      c = buf[i]!;
+      if (c === NEWLINE) break;
+      if (c === TAB) {
+        tabs[++found] = i;
+        if (found === maxColumn) break;
       }
-      tabs[i + 1] = tabPos;
+      i++;
+    }
+    const n = c === NEWLINE ? i : buf.indexOf(NEWLINE, i);
+    if (n === -1 || i >= length) break;
+    for (let k = found + 1; k <= maxColumn; k++) tabs[k] = n;
+    if (buf[lineStart] === metaChar) {
+      lineStart = n + 1;
+      continue;
     }
     const refStart = tabs[refCol - 1]! + 1;
     const refLen = tabs[refCol]! - refStart;
-    if (refLen !== refName.length || buf.compare(refName, 0, refLen, refStart, refStart + refLen)) {
-      blockStart = n + 1;
+    if (refLen !== refName.length || !sameName(buf, refStart, refName)) {
+      lineStart = n + 1;
       continue;
     }
     const startCoordinate =
@@ -265,9 +278,15 @@ export function scanLines(
     } else {
       endCoordinate = parseIntFromBytes(buf, tabs[endCol - 1]! + 1, tabs[endCol]!);
     }
-    if (endCoordinate > start) hit(blockStart, n);
-    blockStart = n + 1;
+    if (endCoordinate > start) hit(lineStart, n);
+    lineStart = n + 1;
   }
+  return true;
+}
+
+/** Whether `name` is at `at` in `buf` (the caller has checked the length). */
+function sameName(buf: Buffer, at: number, name: Buffer): boolean {
+  for (let k = 0; k < name.length; k++) if (buf[at + k] !== name[k]) return false;
   return true;
 }
 
