@@ -350,6 +350,8 @@ try {
           cpuMsPerQuery: cpuPer[1],
           tabixP50: pct(refVar, 50),
         },
+        // Every query's latency in ms, so several runs can be pooled (see bench/README.md).
+        latencies: { coverage: cov, variants: vars },
       },
       null,
       2,
