@@ -2,7 +2,7 @@
 // serving alone: reads {url, token, paths, concurrency, okStatuses, warmup?} as JSON on stdin,
 // runs the paths with `concurrency` requests in flight over keep-alive connections (node:http:
 // several times less CPU per request than fetch), and prints {latencies, failures} as JSON on
-// stdout. `warmup` paths run first, the same way and over the same connections, unmeasured: a
+// stdout (latencies[i] is paths[i]'s, in ms). `warmup` paths run first, the same way and over the same connections, unmeasured: a
 // fresh client's first requests pay for connecting and for its own cold JIT (the first 16 of a
 // cold run took 13-30 ms against a median of 2-8, the whole of bench/genomics' p99).
 // `url` may be a list of hubs serving the same data: request slot i then always asks hub
@@ -44,7 +44,8 @@ const runAll = async (list, measure) => {
     Array.from({ length: concurrency }, async (_, slot) => {
       const base = bases[slot % bases.length];
       while (next < list.length) {
-        const path = list[next++];
+        const i = next++;
+        const path = list[i];
         const t = performance.now();
         const res = await get(path, base);
         const ok = okStatuses.includes(res.status);
@@ -52,7 +53,7 @@ const runAll = async (list, measure) => {
           if (!ok) failures.push(`warm-up ${path}: ${res.status}`);
           continue;
         }
-        latencies.push(performance.now() - t);
+        latencies[i] = performance.now() - t;
         bytes += res.bytes;
         if (!ok) failures.push(`${path}: ${res.status}`);
       }
