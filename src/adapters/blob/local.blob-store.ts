@@ -42,6 +42,17 @@ const OPEN_HANDLES = 64;
 export const SYNC_READ_MAX = 512 * 1024;
 
 /**
+ * The first `filled` bytes of `out` in a buffer of their own (`out` itself when it is full): a
+ * range read that met the object's end comes back short, without `out`'s unused tail.
+ */
+function ownPrefix(out: Buffer, filled: number): Buffer {
+  if (filled === out.length) return out;
+  const short = Buffer.allocUnsafeSlow(filled);
+  out.copy(short, 0, 0, filled);
+  return short;
+}
+
+/**
  * Objects as files under `root`. A write goes to `root/tmp/<uuid>`, is fsynced, then renamed into
  * place, so an object is either absent or complete, even across kill -9 or power loss.
  */
@@ -131,10 +142,7 @@ export class LocalBlobStore implements BlobStore {
         if (bytesRead === 0) break;
         filled += bytesRead;
       }
-      if (filled === length) return out;
-      const short = Buffer.allocUnsafeSlow(filled);
-      out.copy(short, 0, 0, filled);
-      return short;
+      return ownPrefix(out, filled);
     });
   }
 
@@ -150,10 +158,7 @@ export class LocalBlobStore implements BlobStore {
       if (n === 0) break;
       filled += n;
     }
-    if (filled === length) return out;
-    const short = Buffer.allocUnsafeSlow(filled);
-    out.copy(short, 0, 0, filled);
-    return short;
+    return ownPrefix(out, filled);
   }
 
   async delete(keys: readonly string[]): Promise<void> {
