@@ -18,7 +18,13 @@ import type { AccessService } from '../access.service.js';
 import type { Principal } from '../principal.js';
 import { BlobFilehandle, readBlob } from './blob-filehandle.js';
 import { BufferPool } from './buffer-pool.js';
-import { BgzfBlockCache, corruptData, scanColumns, scanRegion } from './variant-scan.js';
+import {
+  BgzfBlockCache,
+  corruptData,
+  scanColumns,
+  scanRegion,
+  type CachedBlock,
+} from './variant-scan.js';
 import { CoveragePages } from './coverage-pages.js';
 
 /** Variant records per page (spec 4.11: at most 1000; IGV asks 1024, so larger limits clamp). */
@@ -73,8 +79,9 @@ class LineBuffer {
 
   /**
    * Bytes [from, to) of `src` as one line; `src[to]` is its newline. Lines that follow each
-   * other in `src` (an ascending page, usually) stay one run, and a page that is one run is
-   * answered as a view of the inflated bytes, with no copy.
+   * other in `src` (an ascending page, usually) stay one run, copied at once. `src` may be a
+   * view of cached blocks that another query may reuse once unpinned, so every line is copied
+   * ({@link flush}) before the blocks are let go.
    */
   pushRange(src: Buffer, from: number, to: number): void {
     this.count++;
@@ -88,7 +95,8 @@ class LineBuffer {
     this.to = to + 1;
   }
 
-  private flush(): void {
+  /** Copies the run of lines not yet copied. */
+  flush(): void {
     if (!this.src) return;
     const need = this.at + (this.to - this.from);
     if (need > this.buf.length) {
@@ -101,7 +109,6 @@ class LineBuffer {
   }
 
   bytes(): Buffer {
-    if (this.at === 0 && this.src) return this.src.subarray(this.from, this.to);
     this.flush();
     return this.buf.subarray(0, this.at);
   }
@@ -282,6 +289,8 @@ export class GenomicsService {
     const vcf = new LineBuffer();
     // Descending pages need the last lines first: their ranges are kept, and copied at the end.
     const kept: { buf: Buffer; from: number; to: number }[] = [];
+    // Cached blocks the lines are views of, held until they are copied into `vcf` below.
+    const pins: CachedBlock[] = [];
     let total = 0;
     try {
       await scanRegion(
@@ -299,11 +308,21 @@ export class GenomicsService {
             vcf.pushRange(buf, from, to);
           total++;
         },
+        pins,
       );
+      if (page.descending) {
+        const from = Math.max(0, kept.length - page.offset - limit);
+        for (let i = kept.length - 1 - page.offset; i >= from; i--) {
+          vcf.pushRange(kept[i]!.buf, kept[i]!.from, kept[i]!.to);
+        }
+      }
+      vcf.flush();
     } catch (error) {
       vcf.release();
       if (error instanceof FormatError) throw corruptData(g.file.id, error);
       throw error;
+    } finally {
+      this.blocks.unpin(pins);
     }
     if (total === 0) {
       vcf.release();
@@ -311,12 +330,6 @@ export class GenomicsService {
         'BASESPACE.GENOMICS.NOT_FOUND',
         `No variants in ${contig.name}:${region.start + 1}-${region.end} of file ${g.file.id}`,
       );
-    }
-    if (page.descending) {
-      const from = Math.max(0, kept.length - page.offset - limit);
-      for (let i = kept.length - 1 - page.offset; i >= from; i--) {
-        vcf.pushRange(kept[i]!.buf, kept[i]!.from, kept[i]!.to);
-      }
     }
     return {
       ...g,

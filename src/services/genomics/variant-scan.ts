@@ -1,6 +1,6 @@
 import { AppError } from '../../domain/index.js';
 import { FormatError } from '../../formats/format-error.js';
-import { inflateBgzfBlock } from '../../formats/bgzf.js';
+import { BGZF_MAX_BLOCK, inflateBgzfBlock } from '../../formats/bgzf.js';
 import type { BlobStore } from '../../ports.js';
 import { readBlobRange } from './blob-filehandle.js';
 
@@ -28,22 +28,45 @@ export interface Chunk {
 export const BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 const HEADER = 18;
 
-interface CachedBlock {
+export interface CachedBlock {
   /** Inflated payload. */
   data: Buffer;
   /** Compressed size (header and trailer included): the next block starts this far on. */
   size: number;
 }
 
+/** A block kept in the cache: its payload is a view of slot `slot` of the slab. */
+interface SlabBlock extends CachedBlock {
+  slot: number;
+  /** Queries reading the slot now: it is not given to another block while above 0. */
+  pins: number;
+}
+
 /**
  * Inflated BGZF blocks by object key and compressed offset, least recently used first out once
- * their inflated bytes pass the bound. Stored objects are immutable, so entries never go stale.
+ * every slot is taken. Stored objects are immutable, so entries never go stale.
+ *
+ * The blocks live in one preallocated slab of 64 KiB slots, an evicted block's slot taken by the
+ * next: a buffer per block, kept for a while and then dropped, made a major garbage collection
+ * every few hundred cold queries (old-generation objects holding 64 KiB each), pauses of 4-13 ms
+ * that were the variant bench's p99 (bench/README.md, genomics). A query reading slab views
+ * pins their blocks ({@link pin}, {@link unpin}) until it has copied what it needs, so a
+ * concurrent query cannot reuse those slots meanwhile; with every slot pinned, a new block is
+ * returned without being kept.
  */
 export class BgzfBlockCache {
-  private readonly map = new Map<string, CachedBlock>();
+  private readonly map = new Map<string, SlabBlock>();
+  private readonly slots: number;
+  private slab: Buffer | undefined;
+  /** Slots handed out so far (the slab is filled in order first, then reused). */
+  private used = 0;
   private held = 0;
-  constructor(readonly maxBytes = BLOCK_CACHE_BYTES) {}
 
+  constructor(readonly maxBytes = BLOCK_CACHE_BYTES) {
+    this.slots = Math.max(1, Math.floor(maxBytes / BGZF_MAX_BLOCK));
+  }
+
+  /** Payload bytes held. */
   get bytes(): number {
     return this.held;
   }
@@ -61,20 +84,52 @@ export class BgzfBlockCache {
     return v;
   }
 
-  set(key: string, offset: number, block: CachedBlock): void {
+  /**
+   * Keeps a copy of `block` (a payload of at most 64 KiB) and returns the kept block; returns
+   * `block` itself when it cannot be kept (larger, or every slot pinned). A block already kept
+   * under the key is returned as it is (objects are immutable: the bytes are the same).
+   */
+  set(key: string, offset: number, block: CachedBlock): CachedBlock {
     const k = `${offset}:${key}`;
     const old = this.map.get(k);
-    if (old) {
-      this.held -= old.data.length;
+    if (old) return old;
+    if (block.data.length > BGZF_MAX_BLOCK) return block;
+    const slot = this.freeSlot();
+    if (slot === undefined) return block;
+    this.slab ??= Buffer.allocUnsafeSlow(this.slots * BGZF_MAX_BLOCK);
+    const at = slot * BGZF_MAX_BLOCK;
+    const data = this.slab.subarray(at, at + block.data.length);
+    block.data.copy(data);
+    const kept: SlabBlock = { data, size: block.size, slot, pins: 0 };
+    this.map.set(k, kept);
+    this.held += data.length;
+    return kept;
+  }
+
+  /** Holds `block`'s slot (when it is a kept block) until {@link unpin}; `pins` collects it. */
+  pin(block: CachedBlock, pins: CachedBlock[]): void {
+    if ('slot' in block) {
+      (block as SlabBlock).pins++;
+      pins.push(block);
+    }
+  }
+
+  /** Lets go of the blocks `pin` put in `pins`, and empties it. */
+  unpin(pins: CachedBlock[]): void {
+    for (const b of pins) (b as SlabBlock).pins--;
+    pins.length = 0;
+  }
+
+  /** A slot never used yet, else the least recently used unpinned block's. */
+  private freeSlot(): number | undefined {
+    if (this.used < this.slots) return this.used++;
+    for (const [k, v] of this.map) {
+      if (v.pins > 0) continue;
       this.map.delete(k);
-    }
-    this.map.set(k, block);
-    this.held += block.data.length;
-    for (const [first, v] of this.map) {
-      if (this.held <= this.maxBytes) break;
-      this.map.delete(first);
       this.held -= v.data.length;
+      return v.slot;
     }
+    return undefined;
   }
 }
 
@@ -99,7 +154,8 @@ function blockSize(bytes: Buffer, at: number): number | undefined {
  * ends), reading exactly the compressed blocks from `minv`'s block through `maxv`'s (that one
  * only when `maxv` is inside it), each block from the cache when there. A block whose header
  * is not BGZF, that does not inflate or whose CRC fails, or a file that ends inside a block is
- * a {@link FormatError}.
+ * a {@link FormatError}. The answer may be a view of cached blocks: they are pinned into `pins`,
+ * and the caller reads the answer only until it unpins them (`cache.unpin(pins)`).
  */
 export async function chunkBytes(
   blobs: BlobStore,
@@ -107,6 +163,7 @@ export async function chunkBytes(
   fileSize: number,
   chunk: Chunk,
   cache: BgzfBlockCache,
+  pins: CachedBlock[],
 ): Promise<Buffer> {
   const first = chunk.minv.blockPosition;
   const last = chunk.maxv.blockPosition;
@@ -117,6 +174,7 @@ export async function chunkBytes(
   while (wanted()) {
     const hit = cache.get(key, pos);
     if (hit) {
+      cache.pin(hit, pins);
       parts.push(slice(hit.data, pos, chunk));
       pos += hit.size;
       continue;
@@ -157,8 +215,9 @@ export async function chunkBytes(
         }
         throw error;
       }
-      cache.set(key, pos, { data, size });
-      parts.push(slice(data, pos, chunk));
+      const kept = cache.set(key, pos, { data, size });
+      cache.pin(kept, pins);
+      parts.push(slice(kept.data, pos, chunk));
       at += size;
       pos += size;
     }
@@ -348,7 +407,9 @@ function parseIntFromBytes(buf: Buffer, start: number, end: number): number {
 /**
  * The lines of the chunks (in the index's order) that overlap [start, end) on `refName`, as
  * byte ranges of the inflated chunk each lies in: what `@gmod/tabix`'s `getLines` returns for
- * the same chunks, without making strings.
+ * the same chunks, without making strings. The buffers `hit` is given may be views of cached
+ * blocks: given `pins`, those blocks stay pinned there for the caller to unpin once it has
+ * copied what it keeps; without, `hit` must copy what it keeps before it returns.
  */
 export async function scanRegion(
   blobs: BlobStore,
@@ -360,13 +421,19 @@ export async function scanRegion(
   end: number,
   cache: BgzfBlockCache,
   hit: (buf: Buffer, from: number, to: number) => void,
+  pins?: CachedBlock[],
 ): Promise<void> {
   const ref = Buffer.from(refName, 'utf8');
   const tabs = new Int32Array(Math.max(cols.ref, cols.start, cols.isVcf ? 8 : cols.end) + 1);
-  for (const c of chunks) {
-    const buf = await chunkBytes(blobs, file.key, file.size, c, cache);
-    const more = scanLines(buf, ref, start, end, cols, tabs, (from, to) => hit(buf, from, to));
-    if (!more) return;
+  const held = pins ?? [];
+  try {
+    for (const c of chunks) {
+      const buf = await chunkBytes(blobs, file.key, file.size, c, cache, held);
+      const more = scanLines(buf, ref, start, end, cols, tabs, (from, to) => hit(buf, from, to));
+      if (!more) return;
+    }
+  } finally {
+    if (!pins) cache.unpin(held);
   }
 }
 
