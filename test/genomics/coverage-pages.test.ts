@@ -59,10 +59,19 @@ describe('coverage pages', () => {
     Readable.from(values.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength))),
   );
 
-  const expectSlice = (got: { text: string }, level: number, first: number, count: number) => {
+  const expectSlice = (
+    got: { parts: Float32Array[] },
+    level: number,
+    first: number,
+    count: number,
+  ) => {
     const want = values[level]!.subarray(first, first + count);
-    expect(got.text).toBe(Array.from(want, (v) => String(v)).join(','));
-    expect(JSON.parse(`[${got.text}]`)).toEqual(Array.from(want));
+    const flat = got.parts.flatMap((p) => Array.from(p));
+    expect(flat).toEqual(Array.from(want));
+    // One part per page touched, each a view of a page (no copy per answer).
+    const P = COVERAGE_PAGE_BUCKETS;
+    expect(got.parts.length).toBe(Math.floor((first + count - 1) / P) - Math.floor(first / P) + 1);
+    for (const p of got.parts) expect([P * 4, (P / 2) * 4, 4000]).toContain(p.buffer.byteLength);
   };
 
   it('slices within a page, across two and three pages, at both ends of a level', async () => {
@@ -92,8 +101,8 @@ describe('coverage pages', () => {
 
   it('reads each page once, shared by concurrent readers; stays within its byte budget', async () => {
     await written;
-    // A whole page with its text is ~1.3 MB here (values, text, offsets): two fit, not three.
-    const budget = 3_000_000;
+    // A whole page is 256 KiB of float32: two fit, not three.
+    const budget = 600_000;
     const pages = new CoveragePages(counting, budget);
     ranges = 0;
     await Promise.all(Array.from({ length: 16 }, () => pages.read(key, levels[0]!, 10, 100)));

@@ -99,9 +99,26 @@ async function ours(
   cache: BgzfBlockCache,
   blobs: BlobStore = store,
 ) {
+  const lines: string[] = [];
+  await scan(f, ref, start, end, cache, blobs, (buf, from, to) =>
+    lines.push(buf.toString('utf8', from, to)),
+  );
+  return lines;
+}
+
+/** scanRegion over the chunks the file's index gives for the region. */
+async function scan(
+  f: File,
+  ref: string,
+  start: number,
+  end: number,
+  cache: BgzfBlockCache,
+  blobs: BlobStore,
+  hit: (buf: Buffer, from: number, to: number) => void,
+  pins?: Parameters<BgzfBlockCache['unpin']>[0],
+) {
   const meta = await f.tbi.getMetadata();
   const chunks = start < end ? await f.tbi.blocksForRange(ref, start, end) : [];
-  const lines: string[] = [];
   await scanRegion(
     blobs,
     { key: f.key, size: f.size },
@@ -111,9 +128,9 @@ async function ours(
     start,
     end,
     cache,
-    (buf, from, to) => lines.push(buf.toString('utf8', from, to)),
+    hit,
+    pins,
   );
-  return lines;
 }
 
 async function theirs(f: File, ref: string, start: number, end: number) {
@@ -219,21 +236,17 @@ describe.skipIf(!haveTools())('variant scan under the tabix index', () => {
     const random = rng(11);
     const f = files.find((x) => x.key === `files/tiny-${NA12878}`)!;
     const { name, length } = f.contigs[0]!;
-    const meta = await f.tbi.getMetadata();
     const one = async (s: number, e: number) => {
-      const chunks = await f.tbi.blocksForRange(name, s, e);
       const views: Buffer[] = [];
       const pins: Parameters<BgzfBlockCache['unpin']>[0] = [];
       try {
-        await scanRegion(
-          store,
-          { key: f.key, size: f.size },
-          chunks,
-          scanColumns(meta),
+        await scan(
+          f,
           name,
           s,
           e,
           cache,
+          store,
           (buf, from, to) => views.push(buf.subarray(from, to)),
           pins,
         );

@@ -24,9 +24,10 @@ export const variant = (v: VcfRecord) => ({
 
 /**
  * The `coverage/{id}/{chrom}` answer's fields in the `Coverage` schema's order, `MeanCoverage`
- * left empty: the route writes the means as the decimal text the service keeps (each float32
- * value widened to a double, printed as `JSON.stringify` prints it). The schema's serializer
- * spent a fifth of a query's CPU converting the numbers one by one (bench/genomics profile).
+ * left empty: the route prints the means into the answer's bytes (coverage-json.presenter.ts:
+ * each float32 value widened to a double, printed as `JSON.stringify` prints it). The schema's
+ * serializer spent a fifth of a query's CPU converting the numbers one by one (bench/genomics
+ * profile).
  */
 export const coverage = (fileId: string, c: CoverageAnswer) => ({
   Id: fileId,

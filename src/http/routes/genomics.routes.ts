@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import * as present from '../presenters/genomics.presenter.js';
+import { coverageAnswers, coverageJson } from '../presenters/coverage-json.presenter.js';
 import { variantAnswers, variantWriter } from '../presenters/variant-json.presenter.js';
 import { Envelope, IdParams, ListEnvelope, errorResponses } from '../schemas/common.schema.js';
 import {
@@ -140,11 +141,13 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             bucketSize: q.BucketSize,
           },
         );
-        // The means go in as the decimal text the service keeps (see present.coverage).
+        // The means are printed straight into a pooled buffer between the envelope's halves
+        // (coverage-json.presenter.ts), given back once the socket has taken the answer.
         const [head, tail] = okAround(present.coverage(request.params.id, answer), 'MeanCoverage');
-        return reply
-          .type('application/json; charset=utf-8')
-          .send(head + answer.meanCoverageText + tail);
+        const into = coverageAnswers.take();
+        const body = coverageJson(head, answer.means, tail, into);
+        reply.raw.once('finish', () => coverageAnswers.give(into));
+        return reply.type('application/json; charset=utf-8').send(body);
       },
     );
   }

@@ -23,51 +23,26 @@ export interface CoverageLevelRef {
 }
 
 /**
- * Buckets [first, first + count) of one level. Only their text: answers are JSON, and a copy of
- * the float32s per query (up to 400 KB for 100,000 buckets) was garbage nothing read.
+ * Buckets [first, first + count) of one level: views of the cached pages' values, in order (one
+ * part per page touched). A page's values never change (coverage objects are immutable), so a
+ * view stays right after its page leaves the cache.
  */
 export interface CoverageSlice {
-  /**
-   * The values as comma-separated decimal text, each number as ECMAScript prints it (its
-   * shortest round-trip form, as `String(n)` and `JSON.stringify` do), for JSON answers.
-   */
-  text: string;
-}
-
-/**
- * Values per run of decimal text: a page's text is made a run at a time, as answers need it.
- * Printing a float32 as decimal costs ~0.45 us here; bench/genomics' 1,000 random regions need
- * ~500 values each and rarely the same ones, so runs of 4,096 made a cold answer pay for values
- * nobody asked for (hub CPU per query up, not down); 256 costs a cold answer at most ~2 x 256
- * values more and lets regions asked again come from memory.
- */
-const TEXT_RUN = 256;
-
-/** The decimal text of a run of values, and where each value's digits end in it. */
-interface TextRun {
-  text: string;
-  ends: Uint32Array;
-}
-
-/** A page of one level: its values, and the runs of their decimal text made so far. */
-interface Page {
-  values: Float32Array;
-  runs: (TextRun | undefined)[];
-  /** Bytes held by the runs. */
-  textBytes: number;
+  parts: Float32Array[];
 }
 
 /**
  * Coverage levels in memory as Float32Array pages, least recently used out first, bounded by
  * bytes. The coverage object of a file never changes once its index is ready (files are
  * immutable, and a re-index writes the same bytes), so a page never goes stale. A ranged blob
- * read per query cost more CPU than the rest of the query, and printing a thousand float32
- * means as decimals more again (bench/genomics profile), so a page keeps its decimal text too,
- * made once per run of values, and an answer is slices of it.
+ * read per query cost more CPU than the rest of the query (bench/genomics profile). The pages
+ * keep values only: their decimal text, once cached here as strings, was old-generation
+ * garbage enough for major GCs in the coverage bench; answers now print the values they need
+ * (`coverageJson` in the presenters).
  */
 export class CoveragePages {
-  private readonly pages = new Map<string, Page>();
-  private readonly loading = new Map<string, Promise<Page>>();
+  private readonly pages = new Map<string, Float32Array>();
+  private readonly loading = new Map<string, Promise<Float32Array>>();
   private held = 0;
 
   constructor(
@@ -95,48 +70,25 @@ export class CoveragePages {
     if (first < 0 || count < 1 || end > level.count) {
       throw new RangeError(`buckets ${first}..${end} are outside the level's ${level.count}`);
     }
-    const texts: string[] = [];
+    const parts: Float32Array[] = [];
     for (let p = Math.floor(first / COVERAGE_PAGE_BUCKETS); p * COVERAGE_PAGE_BUCKETS < end; p++) {
       const base = p * COVERAGE_PAGE_BUCKETS;
       const k = `${key}@${level.offset}:${p}`;
       const page = this.hit(k) ?? (await this.load(k, key, level, p, signal));
-      const from = Math.max(first, base) - base;
-      const to = Math.min(end, base + page.values.length) - base;
-      texts.push(this.textOf(k, page, from, to));
+      parts.push(
+        page.subarray(Math.max(first, base) - base, Math.min(end, base + page.length) - base),
+      );
     }
-    return { text: texts.length === 1 ? texts[0]! : texts.join(',') };
+    return { parts };
   }
 
-  private hit(k: string): Page | undefined {
+  private hit(k: string): Float32Array | undefined {
     const page = this.pages.get(k);
     if (page) {
       this.pages.delete(k);
       this.pages.set(k, page);
     }
     return page;
-  }
-
-  /** The decimal text of values [from, to) of the page, made a run at a time, once. */
-  private textOf(k: string, page: Page, from: number, to: number): string {
-    const parts: string[] = [];
-    for (let r = Math.floor(from / TEXT_RUN); r * TEXT_RUN < to; r++) {
-      const base = r * TEXT_RUN;
-      let run = page.runs[r];
-      if (!run) {
-        run = textRun(page.values.subarray(base, base + TEXT_RUN));
-        page.runs[r] = run;
-        const bytes = run.text.length + run.ends.byteLength;
-        page.textBytes += bytes;
-        if (this.pages.get(k) === page) {
-          this.held += bytes;
-          this.evict();
-        }
-      }
-      const a = Math.max(from, base) - base;
-      const b = Math.min(to, base + run.ends.length) - base;
-      parts.push(run.text.slice(a === 0 ? 0 : run.ends[a - 1]! + 1, run.ends[b - 1]));
-    }
-    return parts.length === 1 ? parts[0]! : parts.join(',');
   }
 
   /** Reads one page; concurrent readers of the same page share one read. */
@@ -146,7 +98,7 @@ export class CoveragePages {
     level: CoverageLevelRef,
     p: number,
     signal?: AbortSignal,
-  ): Promise<Page> {
+  ): Promise<Float32Array> {
     let pending = this.loading.get(k);
     if (!pending) {
       pending = this.fetch(key, level, p, signal).finally(() => this.loading.delete(k));
@@ -161,7 +113,7 @@ export class CoveragePages {
     level: CoverageLevelRef,
     p: number,
     signal?: AbortSignal,
-  ): Promise<Page> {
+  ): Promise<Float32Array> {
     const base = p * COVERAGE_PAGE_BUCKETS;
     const count = Math.min(COVERAGE_PAGE_BUCKETS, level.count - base);
     const start = level.offset + base * 4;
@@ -172,13 +124,13 @@ export class CoveragePages {
         `coverage object ${key} holds ${bytes.length} of the ${count * 4} bytes at ${start}`,
       );
     }
-    return { values: float32LittleEndian(bytes), runs: [], textBytes: 0 };
+    return float32LittleEndian(bytes);
   }
 
-  private keep(k: string, page: Page): void {
+  private keep(k: string, page: Float32Array): void {
     if (this.pages.has(k)) return;
     this.pages.set(k, page);
-    this.held += page.values.byteLength;
+    this.held += page.byteLength;
     this.evict();
   }
 
@@ -187,22 +139,9 @@ export class CoveragePages {
     while (this.held > this.maxBytes && this.pages.size > 1) {
       const [oldest, page] = this.pages.entries().next().value!;
       this.pages.delete(oldest);
-      this.held -= page.values.byteLength + page.textBytes;
+      this.held -= page.byteLength;
     }
   }
-}
-
-/** The values as comma-separated decimal text, with where each value's digits end. */
-function textRun(values: Float32Array): TextRun {
-  const text = values.join(',');
-  const ends = new Uint32Array(values.length);
-  let at = 0;
-  for (let i = 0; i < ends.length - 1; i++) {
-    at = text.indexOf(',', at);
-    ends[i] = at++;
-  }
-  ends[ends.length - 1] = text.length;
-  return { text, ends };
 }
 
 /** Little-endian float32 bytes (as the indexer stores them) as a Float32Array of their own. */

@@ -150,8 +150,8 @@ export interface CoverageAnswer {
   endPos: number;
   bucketSize: number;
   zoomLevel: number;
-  /** The stored float32 means, one per bucket, as comma-separated decimal text (`CoverageSlice.text`). */
-  meanCoverageText: string;
+  /** The stored float32 means, one per bucket, in order: views of the cached pages (`CoverageSlice.parts`). */
+  means: Float32Array[];
 }
 
 /** Region queries over indexed VCF and BAM files (spec 4.11, 4.12); read-only. */
@@ -396,17 +396,17 @@ export class GenomicsService {
       );
     }
     // offset -1: a chromosome without reads, whose levels were not stored (all zeros).
-    const meanCoverageText =
+    const means =
       info.offset >= 0
-        ? (await this.coveragePages.read(g.manifest.coverageKey!, info, first, count)).text
-        : new Array<string>(count).fill('0').join(',');
+        ? (await this.coveragePages.read(g.manifest.coverageKey!, info, first, count)).parts
+        : [new Float32Array(count)];
     return {
       chrom: c.name,
       startPos: first * info.bucketSize + 1,
       endPos: Math.min((last + 1) * info.bucketSize, c.length),
       bucketSize: info.bucketSize,
       zoomLevel: level,
-      meanCoverageText,
+      means,
     };
   }
 }
