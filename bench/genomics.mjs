@@ -10,7 +10,7 @@
 //    hub is warm and the measured file's data cold (see the warm-up below and bench/README.md).
 // The queries come from bench/query-client.mjs in a child process. Needs samtools, tabix
 // (bgzip) on PATH. Run: `BENCH=genomics npm run bench`.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -24,6 +24,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, constants as perf, monitorEventLoopDelay } from 'node:perf_hooks';
 
+import { serveArgs, startProcess } from './lib.mjs';
 import { runQueryClient } from './query-client-run.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -181,43 +182,20 @@ try {
   // files (`serve --no-workers`, as a lab scales out), the client spreading its in-flight
   // requests over them; the hub's CPU per query is then all of them together.
   for (let i = 1; i < Number(process.env.BENCH_HUB_PROCESSES ?? 1); i++) {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'dist/app/main.js'),
-        'serve',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '0',
-        '--data-dir',
-        dataDir,
-        '--no-workers',
-      ],
-      {
-        cwd: dir,
-        env: { ...process.env, SEQHUB_LOG_LEVEL: 'silent' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
+    const hub = startProcess(
+      `extra hub ${i}`,
+      serveArgs(dataDir, '--no-workers'),
+      { ...process.env, SEQHUB_LOG_LEVEL: 'silent' },
+      dir,
     );
-    const url = await new Promise((ok, fail) => {
-      let text = '';
-      child.stdout.on('data', (c) => {
-        text += c;
-        const m = /http:\/\/127\.0\.0\.1:\d+/.exec(text);
-        if (m) ok(m[0]);
-      });
-      child.once('exit', (code) => fail(new Error(`extra hub exited ${code}: ${text}`)));
-    });
-    child.stdout.resume();
-    extraHubs.push({ child, url });
+    extraHubs.push({ ...hub, url: await hub.url });
   }
   const hubUrls = [server.url, ...extraHubs.map((h) => h.url)];
   const hubNote = hubUrls.length > 1 ? `, ${hubUrls.length} hub processes` : '';
   // CPU seconds of the extra hub processes so far (utime + stime from /proc, in clock ticks).
   const extraCpuMs = () =>
-    extraHubs.reduce((t, { child }) => {
-      const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    extraHubs.reduce((t, { pid }) => {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return t + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
     }, 0);
   const cpuPer = [];
@@ -366,7 +344,7 @@ try {
     )}\n`,
   );
 } finally {
-  for (const { child } of extraHubs) child.kill('SIGTERM');
+  await Promise.all(extraHubs.map((h) => h.stop()));
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
 }

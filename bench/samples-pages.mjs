@@ -5,13 +5,13 @@
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openHub } from '../dist/app/hub.js';
 import { loadConfig } from '../dist/config/index.js';
+import { serveArgs, startProcess } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -62,66 +62,6 @@ const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(
 
 const log = (line) => process.stdout.write(`${line}\n`);
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
-
-// ---------------------------------------------------------------------------------------------
-// Child processes: always reaped, even when the bench fails half way
-// ---------------------------------------------------------------------------------------------
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    for (const child of children) child.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-
-/** Spawns `node args...` and resolves with its URL once it prints `listening on http://...`. */
-function startProcess(label, args, env) {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  const url = new Promise((resolveUrl, reject) => {
-    let stdout = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${label} did not start within 60 s\n${stderr}`)),
-      60_000,
-    );
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(new Error(`${label} exited (${code ?? signal}) before listening\n${stderr}`));
-    });
-  });
-  const stop = () =>
-    new Promise((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', () => {
-        children.delete(child);
-        done();
-      });
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-  return { url, stop, stderr: () => stderr, pid: child.pid };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Setup: fresh database, migrations, one user + token, set-based fill
@@ -528,17 +468,7 @@ async function benchDatabase(kind) {
 
   const server = startProcess(
     'seqhub serve',
-    [
-      ...nodeArgs,
-      'dist/app/main.js',
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data-dir',
-      state.dataDir,
-    ],
+    [...nodeArgs, ...serveArgs(state.dataDir)],
     hubEnv(kind),
   );
   let bare;

@@ -4,7 +4,6 @@
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { openHub } from '../dist/app/hub.js';
 import { loadConfig } from '../dist/config/index.js';
 import { fillSearchWords } from '../dist/adapters/db/migrations/0012-search-words.js';
+import { serveArgs, startProcess } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -50,56 +50,8 @@ const keep = process.env.BENCH_KEEP === '1';
 const log = (line) => process.stdout.write(`${line}\n`);
 const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
-// ---------------------------------------------------------------------------------------------
-// Child processes: always reaped
-// ---------------------------------------------------------------------------------------------
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    for (const child of children) child.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-
-function startServer(env, dataDir) {
-  const child = spawn(
-    process.execPath,
-    ['dist/app/main.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-4000)));
-  const url = new Promise((resolveUrl, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start\n${stderr}`)), 60_000);
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      stdout += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      reject(new Error(`server exited (${code}) before listening\n${stderr}`));
-    });
-  });
-  const stop = () =>
-    new Promise((done) => {
-      if (child.exitCode !== null || child.signalCode !== null) return done();
-      child.once('exit', () => done());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-  return { url, stop, stderr: () => stderr, pid: child.pid };
-}
+/** `seqhub serve` over `dataDir` (bench/lib.mjs: reaped on exit, URL from its output). */
+const startServer = (env, dataDir) => startProcess('seqhub serve', serveArgs(dataDir), env);
 
 async function adminQuery(text) {
   const client = new pg.Client({ connectionString: pgAdminUrl });
