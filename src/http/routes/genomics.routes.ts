@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import * as present from '../presenters/genomics.presenter.js';
 import { coverageAnswers, coverageJson } from '../presenters/coverage-json.presenter.js';
@@ -17,7 +18,7 @@ import {
 import type { RouteDeps } from './deps.js';
 import { ok, okAround, okList } from './reply.js';
 import { DEFAULT_LIMIT } from '../../domain/index.js';
-import { MAX_VARIANT_PAGE } from '../../services/index.js';
+import { MAX_VARIANT_PAGE, type BufferPool } from '../../services/index.js';
 
 const TextBody = Type.String({ description: 'VCF text (Format=vcf)' });
 
@@ -105,12 +106,11 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           () => null,
         ).Response;
         const [head, tail] = okAround({ ...list, DisplayedCount: result.count }, 'Items');
-        // Written into a pooled buffer, given back once the socket has taken the answer.
-        const into = variantAnswers.take();
-        const body = variantWriter(result.header).page(result.vcf, head, tail, into);
-        result.release();
-        reply.raw.once('finish', () => variantAnswers.give(into));
-        return reply.type('application/json; charset=utf-8').send(body);
+        return sendPooledJson(reply, variantAnswers, (into) => {
+          const body = variantWriter(result.header).page(result.vcf, head, tail, into);
+          result.release();
+          return body;
+        });
       },
     );
   }
@@ -141,13 +141,12 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
             bucketSize: q.BucketSize,
           },
         );
-        // The means are printed straight into a pooled buffer between the envelope's halves
-        // (coverage-json.presenter.ts), given back once the socket has taken the answer.
+        // The means are printed straight into the answer between the envelope's halves
+        // (coverage-json.presenter.ts).
         const [head, tail] = okAround(present.coverage(request.params.id, answer), 'MeanCoverage');
-        const into = coverageAnswers.take();
-        const body = coverageJson(head, answer.means, tail, into);
-        reply.raw.once('finish', () => coverageAnswers.give(into));
-        return reply.type('application/json; charset=utf-8').send(body);
+        return sendPooledJson(reply, coverageAnswers, (into) =>
+          coverageJson(head, answer.means, tail, into),
+        );
       },
     );
   }
@@ -181,3 +180,18 @@ export const genomicsRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     );
   }
 };
+
+/**
+ * Sends the JSON `write` puts into a buffer of `pool` (a view of it, or a larger buffer of its
+ * own), the buffer given back once the socket has taken the answer.
+ */
+function sendPooledJson(
+  reply: FastifyReply,
+  pool: BufferPool,
+  write: (into: Buffer) => Buffer,
+): FastifyReply {
+  const into = pool.take();
+  const body = write(into);
+  reply.raw.once('finish', () => pool.give(into));
+  return reply.type('application/json; charset=utf-8').send(body);
+}
